@@ -1,0 +1,61 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import { HTTPException } from "hono/http-exception";
+import type { Env } from "./env";
+import { ApiError, errorResponse } from "./errors";
+import { healthRoutes } from "./routes/health";
+import { pricesRoutes } from "./routes/prices";
+import { providersRoutes } from "./routes/providers";
+import { SERVICE_VERSION } from "./version";
+
+export interface AppEnv {
+  Bindings: Env;
+}
+
+/** Turn whatever was thrown into API.md's error JSON; never a stack trace, never a 500 for a client's doing. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 400) return new ApiError("malformed_json", "the request body is not valid JSON");
+    if (error.status === 413) return new ApiError("payload_too_large", "the request body is too large");
+    if (error.status === 415) return new ApiError("unsupported_media_type", "send the body as application/json");
+    if (error.status === 401) return new ApiError("unauthorized", "a valid API key is required");
+  }
+  console.error("unhandled error", error);
+  return new ApiError("internal_error", "an unexpected error occurred");
+}
+
+function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((issue) => `${issue.path.map(String).join(".") || "request"}: ${issue.message}`).join("; ");
+}
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    // Validation failures of any route: 422 with every problem named.
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ApiError("invalid_request", formatIssues(result.error.issues), {
+          details: result.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })),
+        });
+      }
+    },
+  });
+
+  app.onError((error) => errorResponse(toApiError(error)));
+  app.notFound((c) => errorResponse(new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`)));
+
+  healthRoutes(app);
+  pricesRoutes(app);
+  providersRoutes(app);
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "market-data-service",
+      version: SERVICE_VERSION,
+      description: "Real-time and historical prices from public providers, stored, polled, averaged and published.",
+    },
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  return app;
+}

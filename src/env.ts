@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { PROVIDER_NAMES } from "./providers/provider";
+import type { SymbolObject } from "./symbol/symbol-object";
+
+/** The Worker's bindings and vars, as wrangler gives them (secrets included). */
+export interface Env {
+  DB: D1Database;
+  SYMBOL_OBJECT: DurableObjectNamespace<SymbolObject>;
+  [name: string]: unknown;
+}
+
+const ProviderNameSchema = z.enum(PROVIDER_NAMES);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value && value.trim() !== "" ? value.trim() : undefined));
+const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value ? value.split(",").map((part) => part.trim()).filter(Boolean) : []))
+    .pipe(z.array(item));
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const url = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) => value.replace(/\/+$/, ""))
+    .pipe(z.url());
+
+export const EVENT_SINKS = ["log", "none", "upstash", "kafka-rest", "kafka-rest-v2"] as const;
+
+/** Every setting the service reads, validated once; defaults are API.md's. */
+export const ConfigSchema = z.object({
+  DEFAULT_PROVIDER: ProviderNameSchema.default("yfinance"),
+  FALLBACK_PROVIDERS: csv(ProviderNameSchema),
+  YFINANCE_BASE_URL: url("https://query1.finance.yahoo.com"),
+  ALPHA_VANTAGE_BASE_URL: url("https://www.alphavantage.co"),
+  FINNHUB_BASE_URL: url("https://finnhub.io/api/v1"),
+  BINANCE_BASE_URL: url("https://api.binance.com"),
+  ALPHA_VANTAGE_API_KEY: optionalText,
+  FINNHUB_API_KEY: optionalText,
+  PROVIDER_TIMEOUT_MS: positiveInt(8000),
+  EVENT_SINK: z.enum(EVENT_SINKS).default("log"),
+  KAFKA_TOPIC: z.string().min(1).default("price-events"),
+  UPSTASH_KAFKA_REST_URL: optionalText,
+  UPSTASH_KAFKA_REST_USERNAME: optionalText,
+  UPSTASH_KAFKA_REST_PASSWORD: optionalText,
+  KAFKA_REST_URL: optionalText,
+  KAFKA_REST_CLUSTER_ID: optionalText,
+  KAFKA_REST_API_KEY: optionalText,
+  KAFKA_REST_API_SECRET: optionalText,
+  RAW_RETENTION_DAYS: positiveInt(30),
+  API_KEYS: csv(z.string().min(1)),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+const configCache = new WeakMap<object, Config>();
+
+/**
+ * The validated configuration. Parsed once per env object (the runtime hands the same one to every request
+ * of an isolate), so hot paths pay nothing. A bad setting fails loudly with the setting's name.
+ */
+export function readConfig(env: Env): Config {
+  const cached = configCache.get(env);
+  if (cached) return cached;
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  configCache.set(env, parsed.data);
+  return parsed.data;
+}

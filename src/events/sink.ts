@@ -1,0 +1,192 @@
+import { z } from "zod";
+import type { PriceEvent } from "../schemas/price-event";
+
+/**
+ * Where price events go. One implementation per file in this folder, chosen by `EVENT_SINK` in sinks.ts.
+ *
+ * `publish` resolves only when the broker has acknowledged EVERY event of the batch, in order; otherwise it
+ * rejects with a SinkError. The caller (the outbox) then retries the whole batch with the same event_ids, so
+ * a broker may see an event twice, never two events for one price point. Key = symbol, value = the event JSON.
+ */
+export interface Sink {
+  readonly name: string;
+  publish(events: readonly PriceEvent[]): Promise<void>;
+}
+
+export interface SinkErrorDetails {
+  /** True when the same batch may well go through later (429, 5xx, timeout, network); false when a person must act
+   *  first (401, 403, unknown topic, rejected record). Either way the outbox keeps the events. */
+  retryable: boolean;
+  /** How long the broker asked us to wait (its Retry-After), when it said so. */
+  retryAfterMs?: number;
+}
+
+/** A batch was not (wholly) acknowledged. The message names the sink and the reason, never a credential. */
+export class SinkError extends Error {
+  readonly retryable: boolean;
+  readonly retryAfterMs?: number;
+
+  constructor(message: string, details: SinkErrorDetails) {
+    super(message);
+    this.name = "SinkError";
+    this.retryable = details.retryable;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** Options every network sink takes. */
+export interface SinkOptions {
+  /** Upper bound for one HTTP call to the broker, body included. */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_SINK_TIMEOUT_MS = 10_000;
+
+/** The settings a sink needs, or an error that names every missing one (never their values). */
+export function requireSettings<const K extends string>(
+  sink: string,
+  settings: Record<K, string | undefined>,
+): Record<K, string> {
+  const missing = Object.entries(settings)
+    .filter(([, value]) => value === undefined || value === "")
+    .map(([name]) => name);
+  if (missing.length > 0) {
+    throw new Error(`EVENT_SINK=${sink} needs ${missing.join(", ")} to be set`);
+  }
+  return settings as Record<K, string>;
+}
+
+/** Replaces every occurrence of a secret by REDACTED: applied to anything a broker or runtime says before it
+ *  becomes part of an error message. */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  let clean = text;
+  for (const secret of secrets) {
+    if (secret) clean = clean.split(secret).join("REDACTED");
+  }
+  return clean;
+}
+
+/** `Basic base64(user:password)`, UTF-8 safe. */
+export function basicAuthorization(user: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${user}:${password}`);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return `Basic ${btoa(binary)}`;
+}
+
+/**
+ * `base` (which may carry a path prefix such as Confluent Cloud's `/kafka`, with or without a trailing slash)
+ * followed by the path segments, each percent-encoded. Nothing of the base is dropped, no slash is doubled.
+ */
+export function joinUrl(base: string, ...segments: string[]): string {
+  return [base.replace(/\/+$/, ""), ...segments.map((segment) => encodeURIComponent(segment))].join("/");
+}
+
+/** A URL fit for an error message: origin and path only (no user info, no query). */
+export function describeEndpoint(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+/** HTTP statuses after which the same request may succeed later. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/**
+ * Kafka REST error codes are either an HTTP status (404) or an HTTP status with a two-digit sub-code
+ * (40403 = 404 + 03, 50003 = 500 + 03); this gives the HTTP status either way.
+ */
+export function httpStatusOfErrorCode(code: number): number {
+  let status = Math.trunc(code);
+  while (status >= 1000) status = Math.trunc(status / 100);
+  return status;
+}
+
+/** Retry-After (seconds or an HTTP date) in milliseconds, when present and sensible. */
+export function retryAfterMs(headers: Headers): number | undefined {
+  const value = headers.get("retry-after");
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+/** The error body both Kafka REST Proxy API versions (and Redpanda) answer with. */
+const KafkaRestErrorSchema = z.object({ error_code: z.number().int(), message: z.string().nullish() });
+
+export interface BrokerPost {
+  /** The sink's name, first word of every error message. */
+  sink: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  /** Values that must never appear in an error message. */
+  secrets: readonly (string | undefined)[];
+}
+
+/** What a broker answered with a 2xx status. */
+export interface BrokerAnswer {
+  status: number;
+  body: string;
+}
+
+/**
+ * One POST to a Kafka REST endpoint, bounded by `timeoutMs` (body included). A 2xx answer is returned for the
+ * sink to parse; anything else (network error, timeout, non-2xx status) becomes a SinkError.
+ */
+export async function postToBroker(post: BrokerPost): Promise<BrokerAnswer> {
+  const where = describeEndpoint(post.url);
+  const fail = (message: string, details: SinkErrorDetails) =>
+    new SinkError(redact(`${post.sink}: ${message}`, post.secrets), details);
+  let response: Response;
+  let body: string;
+  try {
+    response = await fetch(post.url, {
+      method: "POST",
+      headers: post.headers,
+      body: post.body,
+      signal: AbortSignal.timeout(post.timeoutMs),
+    });
+    body = await response.text();
+  } catch (error) {
+    if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+      throw fail(`${where} did not answer within ${post.timeoutMs} ms`, { retryable: true });
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    throw fail(`${where} could not be reached (${reason})`, { retryable: true });
+  }
+  if (response.status >= 200 && response.status < 300) return { status: response.status, body };
+
+  const said = brokerErrorMessage(body);
+  const details: SinkErrorDetails = { retryable: isRetryableStatus(response.status) };
+  const wait = retryAfterMs(response.headers);
+  if (wait !== undefined) details.retryAfterMs = wait;
+  throw fail(`${where} answered HTTP ${response.status}${said ? `: ${said}` : ""}`, details);
+}
+
+/** The broker's own words from an error body, when it is the documented `{error_code, message}` JSON. */
+function brokerErrorMessage(body: string): string | undefined {
+  const parsed = KafkaRestErrorSchema.safeParse(parseJson(body));
+  if (!parsed.success) return undefined;
+  const message = parsed.data.message ? ` ${truncate(parsed.data.message)}` : "";
+  return `error_code ${parsed.data.error_code}${message}`;
+}
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function truncate(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

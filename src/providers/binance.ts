@@ -1,0 +1,103 @@
+/**
+ * Binance spot ticker price: no key, up to 100 symbols per request, a generous weight budget.
+ *
+ *   GET {baseUrl}/api/v3/ticker/price?symbol=LTCBTC                      -> {"symbol":"LTCBTC","price":"4.00000200"}
+ *   GET {baseUrl}/api/v3/ticker/price?symbols=%5B%22A%22%2C%22B%22%5D    -> [{"symbol":"A","price":"…"}, …]
+ *   400 {"code":-1121,"msg":"Invalid symbol."}
+ *
+ * Quirks: prices are strings; the endpoint carries no timestamp at all; one unknown symbol makes Binance reject
+ * the whole request without saying which; 418 means the IP is banned for a while after ignoring 429s.
+ */
+import { z } from "zod";
+import { ApiError } from "../errors";
+import { malformed, parseJson, rateLimited, retryAfterSeconds, symbolNotFound } from "./http";
+import type { Provider, Quote, QuoteBatchParts } from "./provider";
+
+const NAME = "binance";
+const INVALID_SYMBOL = -1121;
+/** Symbols per request. */
+const BATCH_SIZE = 100;
+
+const DecimalString = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, "a decimal number as a string")
+  .transform(Number)
+  .pipe(z.number().positive());
+
+const Ticker = z.object({ symbol: z.string(), price: DecimalString });
+/** One symbol asked -> one object; several -> an array. Either is accepted for either request. */
+const TickerAnswer = z.union([z.array(Ticker), Ticker.transform((ticker) => [ticker])]);
+const ErrorBody = z.object({ code: z.number().int(), msg: z.string() });
+
+export const binance: Provider = {
+  name: NAME,
+  minInterval: 1,
+  batchSize: BATCH_SIZE,
+  needsKey: false,
+  budget: { perMinute: 1200 },
+
+  query(symbols, config) {
+    if (symbols.length === 0 || symbols.length > BATCH_SIZE) {
+      throw new Error(`${NAME} quotes 1..${BATCH_SIZE} symbols per request, was asked for ${symbols.length}`);
+    }
+    const [only] = symbols;
+    const params =
+      symbols.length === 1 && only !== undefined
+        ? `symbol=${encodeURIComponent(only)}`
+        : `symbols=${encodeURIComponent(JSON.stringify(symbols))}`;
+    return { url: `${config.baseUrl}/api/v3/ticker/price?${params}` };
+  },
+
+  transform(response, symbols): QuoteBatchParts {
+    // 418: banned for continuing after 429s (http.ts maps the 429 itself); Retry-After says for how long.
+    if (response.status === 418) throw rateLimited(NAME, retryAfterSeconds(response.headers));
+    if (response.status !== 200) return rejected(response.status, response.body, symbols);
+
+    const answer = TickerAnswer.safeParse(parseJson(NAME, response.body));
+    if (!answer.success) throw malformed(NAME, "not a ticker price answer");
+    const prices = new Map(answer.data.map((ticker) => [ticker.symbol, ticker.price]));
+    const parts: QuoteBatchParts = { quotes: new Map(), failures: new Map() };
+    for (const symbol of symbols) {
+      const price = prices.get(symbol);
+      if (price === undefined) {
+        // Binance rejects unknown symbols (-1121) rather than leaving them out, so a symbol missing from a
+        // successful answer is Binance's anomaly, not proof that the symbol does not exist.
+        parts.failures.set(symbol, malformed(NAME, `no price for ${symbol} in the answer`));
+        continue;
+      }
+      // ticker/price has no quote time: the quote is stamped with the time the answer arrived.
+      const quote: Quote = { symbol, price, timestamp: response.receivedAt, provider: NAME };
+      parts.quotes.set(symbol, quote);
+    }
+    return parts;
+  },
+};
+
+/**
+ * A non-200 answer. -1121 "Invalid symbol." for one symbol is that symbol's 404. For a batch, Binance rejects the
+ * whole request without naming the culprit, so every symbol of the batch is reported as a symbol_not_found
+ * failure that says so (details.batch lists the batch): whoever batches can ask for them one at a time to learn
+ * which ones really are unknown.
+ */
+function rejected(status: number, body: string, symbols: readonly string[]): QuoteBatchParts {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  const error = ErrorBody.safeParse(json);
+  if (!error.success) throw new ApiError("provider_error", `${NAME} answered HTTP ${status}`, { provider: NAME });
+  const { code, msg } = error.data;
+  if (code !== INVALID_SYMBOL) {
+    throw new ApiError("provider_error", `${NAME} refused the request (HTTP ${status}, code ${code}): ${msg}`, { provider: NAME });
+  }
+  const [only] = symbols;
+  if (symbols.length === 1 && only !== undefined) throw symbolNotFound(NAME, only);
+  const batch = [...symbols];
+  const message = `${NAME} rejected the batch ${batch.join(", ")}: at least one of these symbols is unknown, and Binance does not say which`;
+  return {
+    quotes: new Map(),
+    failures: new Map(batch.map((symbol) => [symbol, new ApiError("symbol_not_found", message, { provider: NAME, details: { batch } })])),
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Finnhub /quote: needs a token, one symbol per request, 60 requests a minute on the free plan.
+ *
+ *   GET {baseUrl}/quote?symbol=AAPL&token=KEY
+ *   200 {"c":462.25,"h":464,"l":456.03,"o":457.41,"pc":458.43,"t":1597783907}
+ *
+ * c is the current price, t its time in UNIX seconds. Quirks: bodies from before 2021 have no d/dp (change,
+ * change percent) and today's have them null for unknown symbols, so neither is read; h/l/o/pc can be 0 while c
+ * is set (only c and t are read); an unknown symbol is HTTP 200 with every field 0; an error is {"error": "<text>"},
+ * e.g. 403 "You don't have access to this resource." when the plan does not cover the listing.
+ */
+import { z } from "zod";
+import { ApiError } from "../errors";
+import { malformed, parseJson, symbolNotFound } from "./http";
+import type { Provider, QuoteBatchParts } from "./provider";
+
+const NAME = "finnhub";
+
+const QuoteBody = z.object({ c: z.number(), t: z.number().int() });
+const ErrorBody = z.object({ error: z.string() });
+
+function onlySymbol(symbols: readonly string[]): string {
+  const [symbol] = symbols;
+  if (symbol === undefined || symbols.length > 1) {
+    throw new Error(`${NAME} quotes exactly one symbol per request, was asked for ${symbols.length}`);
+  }
+  return symbol;
+}
+
+export const finnhub: Provider = {
+  name: NAME,
+  minInterval: 1,
+  batchSize: 1,
+  needsKey: true,
+  budget: { perMinute: 60 },
+
+  query(symbols, config) {
+    if (!config.apiKey) {
+      throw new ApiError("provider_not_configured", `${NAME} needs an API key, and none is configured`, { provider: NAME });
+    }
+    const params = new URLSearchParams({ symbol: onlySymbol(symbols), token: config.apiKey });
+    return { url: `${config.baseUrl}/quote?${params.toString()}` };
+  },
+
+  transform(response, symbols): QuoteBatchParts {
+    const symbol = onlySymbol(symbols);
+    let json: unknown;
+    try {
+      json = parseJson(NAME, response.body);
+    } catch (error) {
+      if (response.status === 200) throw error;
+      throw new ApiError("provider_error", `${NAME} answered HTTP ${response.status}`, { provider: NAME });
+    }
+    // {"error": ...} is a refusal whatever the status (401 bad token, 403 plan restriction, ...). Its text is
+    // Finnhub's own and never holds our token, so it is passed on.
+    const refusal = ErrorBody.safeParse(json);
+    if (refusal.success) {
+      throw new ApiError("provider_error", `${NAME} refused the request (HTTP ${response.status}): ${refusal.data.error}`, {
+        provider: NAME,
+      });
+    }
+    if (response.status !== 200) {
+      throw new ApiError("provider_error", `${NAME} answered HTTP ${response.status}`, { provider: NAME });
+    }
+    const quote = QuoteBody.safeParse(json);
+    if (!quote.success) throw malformed(NAME, "no numeric c / t");
+    const { c: price, t: seconds } = quote.data;
+    if (price === 0 && seconds === 0) throw symbolNotFound(NAME, symbol);
+    if (price <= 0 || seconds <= 0) throw malformed(NAME, `no usable quote (c=${price}, t=${seconds})`);
+    return {
+      quotes: new Map([[symbol, { symbol, price, timestamp: seconds * 1000, provider: NAME }]]),
+      failures: new Map(),
+    };
+  },
+};

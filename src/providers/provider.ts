@@ -1,0 +1,90 @@
+import type { ApiError } from "../errors";
+
+export const PROVIDER_NAMES = ["yfinance", "alpha_vantage", "finnhub", "binance", "synthetic"] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** Our standard quote: one price at the provider's own quote time. */
+export interface Quote {
+  symbol: string;
+  price: number;
+  /** The provider's quote time, epoch milliseconds (Binance has none: then the time the answer arrived). */
+  timestamp: number;
+  provider: ProviderName;
+}
+
+/** What the provider said, kept so that every stored price can be traced back to it. */
+export interface RawResponse {
+  provider: ProviderName;
+  /** Request URL with every key/token redacted. */
+  url: string;
+  httpStatus: number;
+  body: string;
+  /** Epoch ms when the answer arrived. */
+  fetchedAt: number;
+}
+
+/**
+ * The outcome of one provider request for one or more symbols. A raw response is present whenever the
+ * provider answered at all, so that failures can be traced too.
+ */
+export interface QuoteBatch {
+  raw: RawResponse | null;
+  /** Quotes keyed by the symbol we asked for (upper-case, as requested). */
+  quotes: Map<string, Quote>;
+  /** Per-symbol failures (unknown symbol in a batch answer, ...). A symbol is in exactly one of the two maps. */
+  failures: Map<string, ApiError>;
+}
+
+/** Settings every provider reads from the env (already validated by env.ts). */
+export interface ProviderConfig {
+  baseUrl: string;
+  apiKey?: string;
+  timeoutMs: number;
+}
+
+export interface ProviderInfo {
+  name: ProviderName;
+  /** Smallest polling interval in seconds this provider accepts (its free-tier politeness). */
+  minInterval: number;
+  /** How many symbols one request can quote; 1 means no batching. */
+  batchSize: number;
+  /** Whether an API key is required. */
+  needsKey: boolean;
+  /** Requests per minute / per day the free tier allows, for budgets; undefined = no known limit. */
+  budget: { perMinute?: number; perDay?: number };
+}
+
+/**
+ * A provider: three steps, each small and pure where it can be.
+ * query (symbols -> request URL) -> extract (HTTP, with timeout) -> transform (body -> Quotes or errors).
+ * The whole thing is done by `fetchQuotes`, shared in http.ts; a provider file supplies the steps.
+ */
+export interface Provider extends ProviderInfo {
+  /** Build the request for these symbols (at most batchSize). */
+  query(symbols: readonly string[], config: ProviderConfig, now: number): ProviderRequest;
+  /**
+   * Turn an HTTP answer into quotes. Throws ApiError for a whole-response failure (rate limit, malformed,
+   * error body); reports per-symbol failures in the batch.
+   */
+  transform(response: ProviderResponse, symbols: readonly string[]): QuoteBatchParts;
+  /** Providers that need no network (synthetic) produce their answer here instead of over HTTP. */
+  answerOffline?: (request: ProviderRequest, now: number) => ProviderResponse;
+}
+
+export interface QuoteBatchParts {
+  quotes: Map<string, Quote>;
+  failures: Map<string, ApiError>;
+}
+
+export interface ProviderRequest {
+  url: string;
+  headers?: Record<string, string>;
+}
+
+export interface ProviderResponse {
+  status: number;
+  body: string;
+  headers: Headers;
+  /** Epoch ms when the answer arrived. */
+  receivedAt: number;
+}

@@ -1,0 +1,20 @@
+import { createRoute, z } from "@hono/zod-openapi";
+
+export const HealthSchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    version: z.string(),
+    checks: z.object({ d1: z.enum(["ok", "failing"]) }).catchall(z.string()),
+  })
+  .openapi("Health");
+
+export const healthRoute = createRoute({
+  method: "get",
+  path: "/health",
+  tags: ["service"],
+  summary: "Service health",
+  responses: {
+    200: { description: "Healthy", content: { "application/json": { schema: HealthSchema } } },
+    503: { description: "A check failed", content: { "application/json": { schema: HealthSchema } } },
+  },
+});

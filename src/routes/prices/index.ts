@@ -1,0 +1,8 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../app";
+import { getHistory, getLatest, pollSymbol } from "./prices.handlers";
+import { historyRoute, latestRoute, pollSymbolRoute } from "./prices.routes";
+
+export function pricesRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(latestRoute, getLatest).openapi(pollSymbolRoute, pollSymbol).openapi(historyRoute, getHistory);
+}

@@ -1,0 +1,64 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { errorResponses, ProviderNameSchema, QueryTimeSchema, wholeNumber } from "../../schemas/common";
+import { HistorySchema, PriceSchema } from "../../schemas/price";
+import { SymbolSchema } from "../../schemas/symbol";
+
+export const DEFAULT_MAX_AGE_SECONDS = 60;
+
+export const latestRoute = createRoute({
+  method: "get",
+  path: "/prices/latest",
+  tags: ["prices"],
+  summary: "Latest price of a symbol",
+  description:
+    "Served from the stored latest price when it was confirmed by the provider less than `max_age` seconds ago; otherwise fetched from the provider, stored and published. Without `provider`, DEFAULT_PROVIDER answers (and FALLBACK_PROVIDERS when it fails); `provider` in the answer says who did.",
+  request: {
+    query: z.object({
+      symbol: SymbolSchema,
+      provider: ProviderNameSchema.optional(),
+      max_age: wholeNumber(0, 86_400)
+        .optional()
+        .openapi({ type: "string", example: "60", description: "Seconds; default 60" }),
+    }),
+  },
+  responses: {
+    200: { description: "The latest price", content: { "application/json": { schema: PriceSchema } } },
+    ...errorResponses(404, 422, 502, 503),
+  },
+});
+
+export const pollSymbolRoute = createRoute({
+  method: "post",
+  path: "/poll/{symbol}",
+  tags: ["prices"],
+  summary: "Poll a symbol now",
+  description: "Asks the provider now, stores the quote (once per quote time) and publishes it if new.",
+  request: {
+    params: z.object({ symbol: SymbolSchema.openapi({ param: { name: "symbol", in: "path" } }) }),
+    query: z.object({ provider: ProviderNameSchema.optional() }),
+  },
+  responses: {
+    200: { description: "The price just polled", content: { "application/json": { schema: PriceSchema } } },
+    ...errorResponses(401, 404, 422, 502, 503),
+  },
+});
+
+export const historyRoute = createRoute({
+  method: "get",
+  path: "/prices/history",
+  tags: ["prices"],
+  summary: "Stored price points of a symbol, newest first",
+  request: {
+    query: z.object({
+      symbol: SymbolSchema,
+      provider: ProviderNameSchema.optional(),
+      from: QueryTimeSchema.optional(),
+      to: QueryTimeSchema.optional(),
+      limit: wholeNumber(1, 1000).optional().openapi({ type: "string", example: "100", description: "1..1000, default 100" }),
+    }),
+  },
+  responses: {
+    200: { description: "Stored points", content: { "application/json": { schema: HistorySchema } } },
+    ...errorResponses(422),
+  },
+});

@@ -1,0 +1,23 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { AppEnv } from "../../app";
+import { readConfig } from "../../env";
+import { PROVIDER_NAMES } from "../../providers/provider";
+import { getProvider, isConfigured } from "../../providers/registry";
+import type { providersRoute } from "./providers.routes";
+
+export const listProviders: RouteHandler<typeof providersRoute, AppEnv> = async (c) => {
+  const config = readConfig(c.env);
+  const providers = PROVIDER_NAMES.map((name) => {
+    const provider = getProvider(name);
+    return {
+      name,
+      configured: isConfigured(config, name),
+      min_interval: provider.minInterval,
+      batch: provider.batchSize > 1,
+      batch_size: provider.batchSize,
+      needs_key: provider.needsKey,
+      default: config.DEFAULT_PROVIDER === name,
+    };
+  });
+  return c.json({ providers }, 200);
+};

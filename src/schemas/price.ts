@@ -1,0 +1,35 @@
+import { z } from "@hono/zod-openapi";
+import type { LatestQuote } from "../symbol/outcome";
+import { IsoTimeSchema, ProviderNameSchema } from "./common";
+
+export const PriceSchema = z
+  .object({
+    symbol: z.string().openapi({ example: "AAPL" }),
+    price: z.number().openapi({ example: 181.45 }),
+    timestamp: IsoTimeSchema.openapi({ description: "The provider's own quote time" }),
+    provider: ProviderNameSchema,
+  })
+  .openapi("Price");
+
+export type Price = z.infer<typeof PriceSchema>;
+
+export function priceBody(quote: LatestQuote): Price {
+  return {
+    symbol: quote.symbol,
+    price: quote.price,
+    timestamp: new Date(quote.timestamp).toISOString(),
+    provider: quote.provider,
+  };
+}
+
+export const PricePointSchema = z
+  .object({ price: z.number(), timestamp: IsoTimeSchema })
+  .openapi("PricePoint");
+
+export const HistorySchema = z
+  .object({
+    symbol: z.string(),
+    provider: ProviderNameSchema,
+    points: z.array(PricePointSchema).openapi({ description: "Newest first" }),
+  })
+  .openapi("History");

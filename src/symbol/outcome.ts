@@ -1,0 +1,33 @@
+import { ApiError, type WireError } from "../errors";
+import type { ProviderName } from "../providers/provider";
+
+/** The latest quote of one symbol as the symbol object knows it. Plain data: it crosses RPC. */
+export interface LatestQuote {
+  symbol: string;
+  provider: ProviderName;
+  price: number;
+  /** Provider quote time, epoch ms. */
+  timestamp: number;
+  rawResponseId: string;
+  /** When we last asked the provider and it answered with this quote, epoch ms. */
+  checkedAt: number;
+}
+
+/** Errors do not keep their class across Durable Object RPC, so results carry them as data. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: WireError };
+
+export function succeeded<T>(value: T): Outcome<T> {
+  return { ok: true, value };
+}
+
+export function failed(error: unknown): Outcome<never> {
+  if (error instanceof ApiError) return { ok: false, error: error.toWire() };
+  console.error("unexpected failure", error, error instanceof Error ? error.stack : "");
+  return { ok: false, error: new ApiError("internal_error", "an unexpected error occurred").toWire() };
+}
+
+/** Unwrap at the route: a failure becomes the ApiError the app's error handler renders. */
+export function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value;
+  throw ApiError.fromWire(outcome.error);
+}

@@ -1,0 +1,15 @@
+import type { TestProject } from "vitest/node";
+import { FixtureServer } from "./support/fixture-server";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    fixtureServerUrl: string;
+  }
+}
+
+/** One fixture server for the whole run; tests reach it at inject("fixtureServerUrl") / env.FIXTURE_SERVER_URL. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const server = new FixtureServer();
+  project.provide("fixtureServerUrl", await server.listen());
+  return () => server.close();
+}

@@ -1,0 +1,37 @@
+/** Calls into the Worker under test, the way a client would. */
+import { env, SELF } from "cloudflare:test";
+
+export const BASE = "http://market-data.test";
+
+export interface JsonAnswer<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export async function call<T = Record<string, unknown>>(path: string, init?: RequestInit): Promise<JsonAnswer<T>> {
+  const response = await SELF.fetch(`${BASE}${path}`, init);
+  const text = await response.text();
+  let body: T;
+  try {
+    body = JSON.parse(text) as T;
+  } catch {
+    throw new Error(`${init?.method ?? "GET"} ${path} answered ${response.status} with non-JSON: ${text.slice(0, 200)}`);
+  }
+  return { status: response.status, headers: response.headers, body };
+}
+
+export const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  call(path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+
+/** A symbol no other test uses, so tests sharing the fixture server and storage stay independent. */
+export function uniqueSymbol(prefix = "T"): string {
+  return `${prefix}${crypto.randomUUID().replace(/-/g, "").slice(0, 8).toUpperCase()}`;
+}
+
+export async function countRows(table: string, symbol: string, provider: string): Promise<number> {
+  const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE symbol = ? AND provider = ?`)
+    .bind(symbol, provider)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
