@@ -1,6 +1,6 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 
 /** Settings every test run uses: providers and sinks point at the local fixture server, never the internet. */
 function testBindings(fixtureServerUrl: string): Record<string, string> {
@@ -14,26 +14,49 @@ function testBindings(fixtureServerUrl: string): Record<string, string> {
     ALPHA_VANTAGE_API_KEY: "test-alpha-vantage-key-7f3a",
     FINNHUB_API_KEY: "test-finnhub-token-91c2",
     PROVIDER_TIMEOUT_MS: "1500",
-    EVENT_SINK: "none",
+    EVENT_SINK: "kafka-rest-v2",
+    KAFKA_REST_URL: `${fixtureServerUrl}/kafka-v2`,
+    KAFKA_TOPIC: "price-events",
+    // Off for the suite: every test client shares one budget (no CF-Connecting-IP in tests), so a limit would
+    // fail tests at random. test/security/rate-limit.test.ts switches it on per request through the env.
+    RATE_LIMIT_PER_MINUTE: "0",
+    // Twice the default, so one job can put 200 symbols in one batch round.
+    MAX_SYMBOLS_PER_JOB: "200",
   };
 }
 
+const FAILOVER_TESTS = "test/failover/**/*.test.ts";
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
-  return {
+
+  /** One workerd per project, each with its own fixture server and these settings on top of testBindings. */
+  const project = (name: string, include: string[], exclude: string[], settings: Record<string, string>): TestProjectInlineConfiguration => ({
     plugins: [
       cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { ...testBindings(inject("fixtureServerUrl")), TEST_MIGRATIONS: migrations },
+          bindings: { ...testBindings(inject("fixtureServerUrl")), ...settings, TEST_MIGRATIONS: migrations },
         },
       })),
     ],
     test: {
+      name,
+      include,
+      exclude,
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/support/apply-migrations.ts"],
-      include: ["test/**/*.test.ts"],
       testTimeout: 20_000,
+    },
+  });
+
+  return {
+    test: {
+      projects: [
+        project("service", ["test/**/*.test.ts"], [FAILOVER_TESTS], {}),
+        // Yahoo by default with Finnhub behind it: the deployed shape of failover.
+        project("failover", [FAILOVER_TESTS], [], { DEFAULT_PROVIDER: "yfinance", FALLBACK_PROVIDERS: "finnhub" }),
+      ],
     },
   };
 });

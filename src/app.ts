@@ -1,9 +1,13 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { HTTPException } from "hono/http-exception";
+import { requireApiKey } from "./access/api-keys";
+import { rateLimit } from "./access/rate-limit";
+import { limitBodySize, requireJsonBody } from "./access/request-limits";
 import type { Env } from "./env";
 import { ApiError, errorResponse } from "./errors";
 import { healthRoutes } from "./routes/health";
+import { jobsRoutes } from "./routes/jobs";
 import { pricesRoutes } from "./routes/prices";
 import { providersRoutes } from "./routes/providers";
 import { SERVICE_VERSION } from "./version";
@@ -44,8 +48,13 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.onError((error) => errorResponse(toApiError(error)));
   app.notFound((c) => errorResponse(new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`)));
 
+  // Cheapest refusals first: oversized bodies, then clients over their budget, then missing keys; a body is
+  // parsed only for a client that may send it.
+  app.use(limitBodySize(), rateLimit(), requireApiKey(), requireJsonBody());
+
   healthRoutes(app);
   pricesRoutes(app);
+  jobsRoutes(app);
   providersRoutes(app);
 
   app.doc31("/openapi.json", {

@@ -1,11 +1,16 @@
 import { z } from "zod";
 import { PROVIDER_NAMES } from "./providers/provider";
+import type { ProviderObject } from "./jobs/provider-object";
 import type { SymbolObject } from "./symbol/symbol-object";
+import type { RateLimitObject } from "./access/rate-limit-object";
 
 /** The Worker's bindings and vars, as wrangler gives them (secrets included). */
 export interface Env {
   DB: D1Database;
   SYMBOL_OBJECT: DurableObjectNamespace<SymbolObject>;
+  PROVIDER_OBJECT: DurableObjectNamespace<ProviderObject>;
+  /** One per client (API key or IP): its request budget, see src/access/rate-limit.ts. */
+  RATE_LIMIT_OBJECT: DurableObjectNamespace<RateLimitObject>;
   [name: string]: unknown;
 }
 
@@ -20,6 +25,11 @@ const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
     .optional()
     .transform((value) => (value ? value.split(",").map((part) => part.trim()).filter(Boolean) : []))
     .pipe(z.array(item));
+/** A var that may arrive as a TOML boolean or as the text "true" / "false" (secrets and .dev.vars are text). */
+const flag = (fallback: boolean) =>
+  z
+    .union([z.boolean(), z.enum(["true", "false"]).transform((value) => value === "true")])
+    .default(fallback);
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const url = (fallback: string) =>
   z
@@ -52,6 +62,17 @@ export const ConfigSchema = z.object({
   KAFKA_REST_API_SECRET: optionalText,
   RAW_RETENTION_DAYS: positiveInt(30),
   API_KEYS: csv(z.string().min(1)),
+  /** Whether read routes (GET) need a key too; write routes always do while API_KEYS is set. */
+  API_KEYS_READ: flag(false),
+  /** Requests per minute per client (API key, else IP); 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: z
+    // Not z.coerce: that reads an empty value as 0, which would silently turn the limit off.
+    .union([z.number(), z.string().regex(/^\d+$/, "must be a whole number").transform(Number)])
+    .pipe(z.number().int().min(0))
+    .default(600),
+  /** Limits the jobs routes enforce: symbols in one POST /prices/poll, active jobs in the deployment. */
+  MAX_SYMBOLS_PER_JOB: positiveInt(100),
+  MAX_ACTIVE_JOBS: positiveInt(1000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

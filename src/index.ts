@@ -1,10 +1,17 @@
 import { createApp } from "./app";
 import type { Env } from "./env";
+import { runWatchdog } from "./jobs/watchdog";
 
+export { ProviderObject } from "./jobs/provider-object";
+export { RateLimitObject } from "./access/rate-limit-object";
 export { SymbolObject } from "./symbol/symbol-object";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
+  // Cron (every minute): the watchdog and housekeeping.
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(runWatchdog(env));
+  },
 } satisfies ExportedHandler<Env>;

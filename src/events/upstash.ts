@@ -99,6 +99,8 @@ export class UpstashSink implements Sink {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new UpstashTimeout()), this.timeoutMs);
     });
+    // After a timeout nobody awaits `work` any more; its late failure must not become an unhandled rejection.
+    work.catch(() => undefined);
     try {
       return await Promise.race([work, timeout]);
     } finally {

@@ -1,5 +1,5 @@
 import { ApiError } from "../errors";
-import type { Provider, ProviderConfig, ProviderRequest, ProviderResponse, QuoteBatch } from "./provider";
+import type { Provider, ProviderConfig, ProviderRequest, ProviderResponse, QuoteBatch, QuoteBatchParts } from "./provider";
 
 /** Query parameters whose values are secrets; redacted before a URL is stored, logged or answered. */
 const SECRET_PARAMS = /^(api_?key|apikey|token|access_token|key|secret|signature|crumb|password)$/i;
@@ -101,16 +101,39 @@ export async function fetchQuotes(
     });
   }
   const request = provider.query(symbols, config, Date.now());
-  const response = await extract(provider, request, config);
-  const parts = provider.transform(response, symbols);
+  let response: ProviderResponse;
+  let parts: QuoteBatchParts;
+  try {
+    response = await extract(provider, request, config);
+    parts = provider.transform(response, symbols);
+  } catch (error) {
+    throw error instanceof ApiError ? errorWithoutKey(error, config.apiKey) : error;
+  }
+  for (const [symbol, failure] of parts.failures) parts.failures.set(symbol, errorWithoutKey(failure, config.apiKey));
   return {
     raw: {
       provider: provider.name,
       url: redactUrl(request.url),
       httpStatus: response.status,
-      body: response.body,
+      body: withoutKey(response.body, config.apiKey),
       fetchedAt: response.receivedAt,
     },
     ...parts,
   };
+}
+
+/**
+ * A provider may echo the key it was sent, in an error text or a body (its own words, or the request URL):
+ * the key is cut out, as sent and URL-encoded, before anything is stored, logged or answered.
+ */
+export function withoutKey(text: string, key: string | undefined): string {
+  if (!key) return text;
+  let clean = text;
+  for (const form of new Set([key, encodeURIComponent(key)])) clean = clean.split(form).join("REDACTED");
+  return clean;
+}
+
+function errorWithoutKey(error: ApiError, key: string | undefined): ApiError {
+  const message = withoutKey(error.message, key);
+  return message === error.message ? error : new ApiError(error.code, message, error.extras);
 }

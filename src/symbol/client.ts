@@ -1,27 +1,21 @@
 import { readConfig, type Env } from "../env";
 import type { ProviderName } from "../providers/provider";
+import { askWithFailover, candidates, type Ask } from "./failover";
 import { unwrap, type LatestQuote } from "./outcome";
-import { symbolObjectName, type SymbolTarget } from "./target";
 
-/** The stub of the single writer for this (provider, symbol). */
-export function symbolObject(env: Env, target: SymbolTarget) {
-  return env.SYMBOL_OBJECT.get(env.SYMBOL_OBJECT.idFromName(symbolObjectName(target)));
+/**
+ * The routes' way to a price: the named provider, or DEFAULT_PROVIDER with FALLBACK_PROVIDERS behind it.
+ * The answer's provider says who really answered.
+ */
+async function ask(env: Env, symbol: string, named: ProviderName | undefined, request: Ask): Promise<LatestQuote> {
+  const chosen = named ?? readConfig(env).DEFAULT_PROVIDER;
+  return unwrap(await askWithFailover(env, symbol, candidates(env, chosen, named !== undefined), request));
 }
 
-export interface LatestRequest {
-  symbol: string;
-  /** Named by the client: then exactly this provider answers. */
-  provider?: ProviderName;
-  maxAgeSeconds: number;
+export function latestPrice(env: Env, symbol: string, provider: ProviderName | undefined, maxAgeSeconds: number): Promise<LatestQuote> {
+  return ask(env, symbol, provider, { kind: "latest", maxAgeSeconds });
 }
 
-export async function latestPrice(env: Env, request: LatestRequest): Promise<LatestQuote> {
-  const provider = request.provider ?? readConfig(env).DEFAULT_PROVIDER;
-  const target = { provider, symbol: request.symbol };
-  return unwrap(await symbolObject(env, target).latest(target, request.maxAgeSeconds));
-}
-
-export async function pollPrice(env: Env, symbol: string, provider?: ProviderName): Promise<LatestQuote> {
-  const target = { provider: provider ?? readConfig(env).DEFAULT_PROVIDER, symbol };
-  return unwrap(await symbolObject(env, target).poll(target));
+export function pollPrice(env: Env, symbol: string, provider: ProviderName | undefined): Promise<LatestQuote> {
+  return ask(env, symbol, provider, { kind: "poll" });
 }

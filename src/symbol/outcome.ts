@@ -26,6 +26,14 @@ export function failed(error: unknown): Outcome<never> {
   return { ok: false, error: new ApiError("internal_error", "an unexpected error occurred").toWire() };
 }
 
+/**
+ * Durable Object stubs type a returned union as its first member only; passing the result through here
+ * restores the declared union so both branches type-check.
+ */
+export function settled<T>(outcome: Outcome<T>): Outcome<T> {
+  return outcome;
+}
+
 /** Unwrap at the route: a failure becomes the ApiError the app's error handler renders. */
 export function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;

@@ -19,14 +19,22 @@ export function identifyRaw(raw: RawResponse, symbols: readonly string[]): Store
 
 /**
  * The one write path of a price, used by the latest-price path, manual polls, polling loops and batch
- * rounds alike: point (deduped) + outbox event in one D1 batch, with the raw response when not stored yet.
+ * rounds alike: point (deduped) + outbox event in one D1 batch, with the raw response unless a batch round
+ * stored it already (once for all its symbols).
  */
-export async function recordQuote(db: Database, quote: Quote, raw: StoredRaw, rawAlreadyStored: boolean): Promise<RecordedQuote> {
+export async function recordQuote(db: Database, quote: Quote, raw: RawRef, rawToStore?: StoredRaw): Promise<RecordedQuote> {
   const event = priceUpdated(quote, raw.id);
   const written = await storePoints(
     db,
     [{ quote, rawResponseId: raw.id, eventId: event.event_id, eventPayload: JSON.stringify(event) }],
-    rawAlreadyStored ? undefined : raw,
+    rawToStore,
   );
   return written.has(event.event_id) ? { quote, rawResponseId: raw.id, event } : { quote, rawResponseId: raw.id };
+}
+
+/** A raw response by id, as far as the points that came from it need to know. */
+export interface RawRef {
+  id: string;
+  /** When the provider's answer arrived, epoch ms. */
+  fetchedAt: number;
 }

@@ -1,31 +1,34 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type Config, type Env } from "../env";
+import { ApiError } from "../errors";
 import { deliverOutbox } from "../events/outbox";
-import type { Sink } from "../events/sink";
-import { SinkError } from "../events/sink";
+import { SinkError, type Sink } from "../events/sink";
 import { createSink } from "../events/sinks";
-import { fetchQuotes } from "../providers/http";
+import { backoffDelay } from "../jobs/backoff";
+import type { PollOutcome } from "../jobs/health";
+import { providerObject } from "../jobs/provider-client";
+import { activeAmong, onePollEach, recordJobRuns } from "../jobs/store";
+import { jobIds, loopInterval, mayFailOver, nextDue, onlyJobs, withoutJob, type Subscription, type Subscriptions } from "../jobs/subscriptions";
+import { fetchQuotes, rateLimited } from "../providers/http";
 import type { Quote } from "../providers/provider";
 import { getProvider, providerConfig } from "../providers/registry";
 import { database, type Database } from "../store/db";
 import type { StoredRaw } from "../store/prices";
+import { askWithFailover, candidates, isFailover } from "./failover";
 import { failed, succeeded, type LatestQuote, type Outcome } from "./outcome";
-import { identifyRaw, recordQuote, type RecordedQuote } from "./record";
+import { identifyRaw, recordQuote, type RawRef, type RecordedQuote } from "./record";
 import type { SymbolTarget } from "./target";
-import { ApiError } from "../errors";
 
 const KEY_TARGET = "target";
 const KEY_LATEST = "latest";
 const KEY_DELIVERY = "delivery";
-
-/** Capped exponential backoff with full jitter, in ms. */
-export function backoffDelay(attempt: number, baseMs: number, capMs: number, random = Math.random): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
+const KEY_LOOP = "loop";
 
 const DELIVERY_BACKOFF_BASE_MS = 1_000;
 const DELIVERY_BACKOFF_CAP_MS = 60_000;
+const RATE_LIMIT_BACKOFF_BASE_MS = 5_000;
+const RATE_LIMIT_BACKOFF_CAP_MS = 15 * 60_000;
+const VERIFY_JOBS_EVERY_MS = 5 * 60_000;
 
 interface DeliveryState {
   /** Consecutive failed deliveries. */
@@ -34,9 +37,19 @@ interface DeliveryState {
   nextAt: number | null;
 }
 
+interface LoopState {
+  subscriptions: Subscriptions;
+  /** When the next poll is due; null when no job needs this symbol. */
+  dueAt: number | null;
+  /** Consecutive rate-limited polls, for backoff. */
+  rateLimitedPolls: number;
+  verifiedAt: number;
+}
+
 /**
- * The single writer of one (provider, symbol): every poll, point, event and in-memory average of that pair
- * goes through here, so dedupe and event order are race-free.
+ * The single writer of one (provider, symbol): every poll, point, event and in-memory state of that pair
+ * goes through here, so dedupe and event order are race-free. One alarm serves its timers: the polling
+ * loop (for providers that quote one symbol per request) and outbox delivery.
  */
 export class SymbolObject extends DurableObject<Env> {
   private readonly config: Config;
@@ -45,6 +58,7 @@ export class SymbolObject extends DurableObject<Env> {
   private target: SymbolTarget | undefined;
   private latestQuote: LatestQuote | undefined;
   private delivery: DeliveryState;
+  private loop: LoopState;
   /** A poll under way; concurrent requests share it rather than asking the provider twice. */
   private inflight: Promise<Outcome<LatestQuote>> | undefined;
 
@@ -55,6 +69,7 @@ export class SymbolObject extends DurableObject<Env> {
     this.target = ctx.storage.kv.get<SymbolTarget>(KEY_TARGET);
     this.latestQuote = ctx.storage.kv.get<LatestQuote>(KEY_LATEST);
     this.delivery = ctx.storage.kv.get<DeliveryState>(KEY_DELIVERY) ?? { failures: 0, nextAt: null };
+    this.loop = ctx.storage.kv.get<LoopState>(KEY_LOOP) ?? { subscriptions: {}, dueAt: null, rateLimitedPolls: 0, verifiedAt: Date.now() };
   }
 
   /** The stored latest quote when younger than maxAgeSeconds, else a fresh one from the provider. */
@@ -74,18 +89,36 @@ export class SymbolObject extends DurableObject<Env> {
     return this.inflight;
   }
 
-  /** A quote fetched by someone else (a batch round) whose raw response is stored already. */
-  async ingest(target: SymbolTarget, quote: Quote, raw: StoredRaw): Promise<Outcome<LatestQuote>> {
+  /** A quote fetched by a batch round, whose raw response is stored already. */
+  async ingest(target: SymbolTarget, quote: Quote, raw: RawRef): Promise<Outcome<LatestQuote>> {
     this.adopt(target);
     try {
-      return succeeded(await this.record(quote, raw, true));
+      return succeeded(await this.record(quote, raw));
     } catch (error) {
       return failed(error);
     }
   }
 
+  /** A job needs this symbol polled every `subscription.interval` seconds (idempotent). */
+  async subscribe(target: SymbolTarget, jobId: string, subscription: Subscription): Promise<void> {
+    this.adopt(target);
+    this.loop.subscriptions[jobId] = subscription;
+    this.loop.dueAt ??= Date.now();
+    this.saveLoop();
+    await this.armAlarm();
+  }
+
+  async unsubscribe(target: SymbolTarget, jobId: string): Promise<void> {
+    this.adopt(target);
+    this.loop.subscriptions = withoutJob(this.loop.subscriptions, jobId);
+    if (jobIds(this.loop.subscriptions).length === 0) this.loop.dueAt = null;
+    this.saveLoop();
+    await this.armAlarm();
+  }
+
   override async alarm(): Promise<void> {
     await this.deliverDue();
+    await this.pollIfDue();
     await this.armAlarm();
   }
 
@@ -102,9 +135,17 @@ export class SymbolObject extends DurableObject<Env> {
 
   private async fetchAndRecord(): Promise<Outcome<LatestQuote>> {
     const target = this.requireTarget();
+    const provider = getProvider(target.provider);
+    // Offline providers have no budget and no health worth tracking; the others share both.
+    const coordinator = provider.answerOffline ? undefined : providerObject(this.env, target.provider);
+    const startedAt = Date.now();
     try {
-      const provider = getProvider(target.provider);
+      if (coordinator) {
+        const budget = await coordinator.acquire(target.provider);
+        if (!budget.granted) throw rateLimited(target.provider, Math.ceil(budget.retryAfterMs / 1000));
+      }
       const batch = await fetchQuotes(provider, [target.symbol], providerConfig(this.config, target.provider));
+      await coordinator?.report(target.provider, { kind: "ok", at: Date.now(), latencyMs: Date.now() - startedAt });
       const failure = batch.failures.get(target.symbol);
       if (failure) throw failure;
       const quote = batch.quotes.get(target.symbol);
@@ -113,14 +154,16 @@ export class SymbolObject extends DurableObject<Env> {
           provider: target.provider,
         });
       }
-      return succeeded(await this.record(quote, identifyRaw(batch.raw, [target.symbol]), false));
+      const raw = identifyRaw(batch.raw, [target.symbol]);
+      return succeeded(await this.record(quote, raw, raw));
     } catch (error) {
+      if (coordinator && error instanceof ApiError) await coordinator.report(target.provider, providerOutcome(error));
       return failed(error);
     }
   }
 
-  private async record(quote: Quote, raw: StoredRaw, rawAlreadyStored: boolean): Promise<LatestQuote> {
-    const recorded = await recordQuote(this.db, quote, raw, rawAlreadyStored);
+  private async record(quote: Quote, raw: RawRef, rawToStore?: StoredRaw): Promise<LatestQuote> {
+    const recorded = await recordQuote(this.db, quote, raw, rawToStore);
     this.remember(recorded, raw.fetchedAt);
     if (recorded.event) await this.scheduleDelivery(Date.now());
     return this.latestQuote!;
@@ -129,7 +172,7 @@ export class SymbolObject extends DurableObject<Env> {
   private remember(recorded: RecordedQuote, checkedAt: number): void {
     const { quote } = recorded;
     const previous = this.latestQuote;
-    // A provider may answer with an older quote than one we hold (another replica, a stale cache); keep the newest.
+    // A provider may answer with an older quote than one we hold (a lagging replica); keep the newest.
     const keepPrevious = previous !== undefined && previous.timestamp > quote.timestamp;
     this.latestQuote = keepPrevious
       ? { ...previous, checkedAt }
@@ -143,6 +186,58 @@ export class SymbolObject extends DurableObject<Env> {
         };
     this.ctx.storage.kv.put(KEY_LATEST, this.latestQuote);
   }
+
+  // --- polling loop -------------------------------------------------------------------------------------
+
+  private async pollIfDue(): Promise<void> {
+    const { dueAt } = this.loop;
+    if (dueAt === null || dueAt > Date.now() || !this.target) return;
+    await this.dropStoppedJobs();
+    const interval = loopInterval(this.loop.subscriptions);
+    if (interval === null) {
+      this.loop.dueAt = null;
+      this.saveLoop();
+      return;
+    }
+    const outcome = await this.poll(this.target);
+    const jobs = jobIds(this.loop.subscriptions);
+    const now = Date.now();
+    if (outcome.ok) {
+      await recordJobRuns(this.db, onePollEach(jobs), { ok: true, at: now });
+      this.loop.rateLimitedPolls = 0;
+      this.loop.dueAt = nextDue(dueAt, interval, now);
+    } else {
+      const { error } = outcome;
+      await recordJobRuns(this.db, onePollEach(jobs), { ok: false, at: now, error: `${error.code}: ${error.message}` });
+      if (error.code === "provider_rate_limited") {
+        this.loop.rateLimitedPolls += 1;
+        const retryAfterMs = (error.extras.retry_after ?? 0) * 1000;
+        this.loop.dueAt = now + Math.max(retryAfterMs, backoffDelay(this.loop.rateLimitedPolls, RATE_LIMIT_BACKOFF_BASE_MS, RATE_LIMIT_BACKOFF_CAP_MS));
+      } else {
+        this.loop.dueAt = nextDue(dueAt, interval, now);
+      }
+      if (isFailover(error) && mayFailOver(this.loop.subscriptions)) {
+        const fallbacks = candidates(this.env, this.target.provider, false).slice(1);
+        if (fallbacks.length > 0) await askWithFailover(this.env, this.target.symbol, fallbacks, { kind: "poll" });
+      }
+    }
+    this.saveLoop();
+  }
+
+  /** A lost unsubscribe (a crash mid-DELETE) must not keep a symbol polled forever. */
+  private async dropStoppedJobs(): Promise<void> {
+    const now = Date.now();
+    if (now - this.loop.verifiedAt < VERIFY_JOBS_EVERY_MS) return;
+    const active = await activeAmong(this.db, jobIds(this.loop.subscriptions));
+    this.loop.subscriptions = onlyJobs(this.loop.subscriptions, active);
+    this.loop.verifiedAt = now;
+  }
+
+  private saveLoop(): void {
+    this.ctx.storage.kv.put(KEY_LOOP, this.loop);
+  }
+
+  // --- event delivery -----------------------------------------------------------------------------------
 
   private sink(): Sink {
     this.sinkInstance ??= createSink(this.config);
@@ -169,14 +264,16 @@ export class SymbolObject extends DurableObject<Env> {
       const failures = this.delivery.failures + 1;
       const retryAfterMs = error instanceof SinkError ? (error.retryAfterMs ?? 0) : 0;
       const delay = Math.max(retryAfterMs, backoffDelay(failures, DELIVERY_BACKOFF_BASE_MS, DELIVERY_BACKOFF_CAP_MS));
-      console.warn(`event delivery for ${this.target.provider}:${this.target.symbol} failed (attempt ${failures}); retrying in ${delay} ms: ${String(error)}`);
+      console.warn(
+        `event delivery for ${this.target.provider}:${this.target.symbol} failed (attempt ${failures}); retrying in ${delay} ms: ${String(error)}`,
+      );
       this.setDelivery({ failures, nextAt: Date.now() + delay });
     }
   }
 
   /** One alarm serves every timer of this object: the earliest due wins. */
   private async armAlarm(): Promise<void> {
-    const due = [this.delivery.nextAt].filter((at): at is number => at !== null);
+    const due = [this.delivery.nextAt, this.loop.dueAt].filter((at): at is number => at !== null);
     if (due.length === 0) {
       await this.ctx.storage.deleteAlarm();
       return;
@@ -185,4 +282,14 @@ export class SymbolObject extends DurableObject<Env> {
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > next) await this.ctx.storage.setAlarm(next);
   }
+}
+
+/** How a failed request reflects on the provider: an unknown symbol says nothing bad about it. */
+function providerOutcome(error: ApiError): PollOutcome {
+  const at = Date.now();
+  if (error.code === "symbol_not_found") return { kind: "ok", at };
+  if (error.code === "provider_rate_limited") {
+    return { kind: "rate_limited", at, retryAfterMs: (error.extras.retry_after ?? 60) * 1000, error: error.message };
+  }
+  return { kind: "failing", at, error: `${error.code}: ${error.message}` };
 }

@@ -1,3 +1,4 @@
+import type { Env } from "../env";
 import type { ProviderName } from "../providers/provider";
 
 /** What one symbol object is the single writer for. */
@@ -9,4 +10,9 @@ export interface SymbolTarget {
 /** DESIGN.md: one object per "<provider>:<symbol>". */
 export function symbolObjectName(target: SymbolTarget): string {
   return `${target.provider}:${target.symbol}`;
+}
+
+/** The stub of the single writer for this (provider, symbol). */
+export function symbolObject(env: Env, target: SymbolTarget) {
+  return env.SYMBOL_OBJECT.get(env.SYMBOL_OBJECT.idFromName(symbolObjectName(target)));
 }

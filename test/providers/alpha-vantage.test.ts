@@ -58,7 +58,7 @@ describe("alpha_vantage: GET /query?function=GLOBAL_QUOTE&symbol={symbol}&apikey
   });
 
   it("stamps a quote that arrives before that day's close with its arrival time, never a future close", () => {
-    // The IBM sample was captured during the session (its sibling TIME_SERIES_DAILY was refreshed 14:07:03 EDT).
+    // The IBM sample was captured during the 2020-05-08 session (per its meta); say it arrived at 14:07:03 EDT.
     const arrived = Date.parse("2020-05-08T18:07:03Z");
 
     const parts = alphaVantage.transform({ status: 200, body: ibm, headers: new Headers(), receivedAt: arrived }, ["IBM"]);

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, countRows, uniqueSymbol } from "../support/api";
+import { deliveredEvents, waitForEvents } from "../support/events";
 import { requestsMatching, whenRequested } from "../support/scenario";
 
 const YAHOO_AAPL = "yahoo/chart_1d_aapl_range1d_2025-02-18.json";
@@ -21,11 +22,22 @@ describe("GET /prices/latest", () => {
       provider: "synthetic",
     });
     expect(await countRows("price_points", symbol, "synthetic")).toBe(1);
-    expect(await countRows("outbox", symbol, "synthetic")).toBe(1);
-    const raw = await env.DB.prepare("SELECT provider, symbols, http_status FROM raw_responses WHERE symbols = ?")
+    const raw = await env.DB.prepare("SELECT id, provider, symbols, http_status FROM raw_responses WHERE symbols = ?")
       .bind(symbol)
-      .first();
-    expect(raw).toEqual({ provider: "synthetic", symbols: symbol, http_status: 200 });
+      .first<{ id: string }>();
+    expect(raw).toEqual({ id: expect.any(String), provider: "synthetic", symbols: symbol, http_status: 200 });
+    const [event] = await waitForEvents(symbol, 1);
+    expect(event!.value).toEqual({
+      event_id: expect.any(String),
+      type: "price.updated",
+      version: 1,
+      symbol,
+      price: answer.body.price,
+      timestamp: answer.body.timestamp,
+      provider: "synthetic",
+      raw_response_id: raw!.id,
+      emitted_at: expect.any(String),
+    });
   });
 
   it("returns exactly Yahoo's regularMarketPrice and regularMarketTime from a recorded chart", async () => {
@@ -112,7 +124,9 @@ describe("POST /poll/{symbol}", () => {
     expect(first.status).toBe(200);
     expect(second.body).toEqual(first.body);
     expect(await countRows("price_points", symbol, "yfinance")).toBe(1);
-    expect(await countRows("outbox", symbol, "yfinance")).toBe(1);
+    await waitForEvents(symbol, 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await deliveredEvents(symbol)).toHaveLength(1);
     const raws = await env.DB.prepare("SELECT count(*) AS n FROM raw_responses WHERE symbols = ?").bind(symbol).first();
     expect(raws).toEqual({ n: 2 });
   });

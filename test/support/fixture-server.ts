@@ -28,6 +28,8 @@ export interface ScriptedResponse {
   delayMs?: number;
   /** Never answer (the client's timeout must fire). */
   hang?: boolean;
+  /** Act as a Kafka REST Proxy v2 produce endpoint: acknowledge every record of the request with an offset. */
+  kafkaRestV2Ack?: boolean;
 }
 
 export interface Rule {
@@ -127,7 +129,15 @@ export class FixtureServer {
     const rule = this.rules.find((r) => target.includes(r.match) && (!r.method || r.method === request.method));
     if (!rule) return sendJson(response, 404, { unmatched: target });
     const scripted = rule.responses[Math.min(rule.served++, rule.responses.length - 1)] ?? {};
-    await this.respond(response, scripted);
+    await this.respond(response, scripted.kafkaRestV2Ack ? this.kafkaRestV2Ack(body) : scripted);
+  }
+
+  private nextOffset = 0;
+
+  private kafkaRestV2Ack(body: string): ScriptedResponse {
+    const records = (JSON.parse(body) as { records?: unknown[] }).records ?? [];
+    const offsets = records.map(() => ({ partition: 0, offset: this.nextOffset++ }));
+    return { status: 200, json: { key_schema_id: null, value_schema_id: null, offsets } };
   }
 
   private async respond(response: ServerResponse, scripted: ScriptedResponse): Promise<void> {

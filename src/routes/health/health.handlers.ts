@@ -1,6 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { AppEnv } from "../../app";
+import { providerStatuses } from "../../jobs/provider-status";
 import { database } from "../../store/db";
 import { SERVICE_VERSION } from "../../version";
 import type { healthRoute } from "./health.routes";
@@ -16,10 +17,11 @@ async function checkD1(db: D1Database): Promise<"ok" | "failing"> {
 }
 
 export const getHealth: RouteHandler<typeof healthRoute, AppEnv> = async (c) => {
-  const d1 = await checkD1(c.env.DB);
+  const [d1, statuses] = await Promise.all([checkD1(c.env.DB), providerStatuses(c.env)]);
   const healthy = d1 === "ok";
+  const providers = Object.fromEntries([...statuses].map(([name, status]) => [name, status?.status ?? ("offline" as const)]));
   return c.json(
-    { status: healthy ? ("ok" as const) : ("degraded" as const), version: SERVICE_VERSION, checks: { d1 } },
+    { status: healthy ? ("ok" as const) : ("degraded" as const), version: SERVICE_VERSION, checks: { d1 }, providers },
     healthy ? 200 : 503,
   );
 };

@@ -5,6 +5,9 @@ export const HealthSchema = z
     status: z.enum(["ok", "degraded"]),
     version: z.string(),
     checks: z.object({ d1: z.enum(["ok", "failing"]) }).catchall(z.string()),
+    providers: z
+      .record(z.string(), z.enum(["ok", "rate_limited", "failing", "unknown", "offline"]))
+      .openapi({ description: "Each provider's health; a rate-limited provider does not make the service degraded" }),
   })
   .openapi("Health");
 

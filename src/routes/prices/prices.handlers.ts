@@ -9,7 +9,7 @@ import { DEFAULT_MAX_AGE_SECONDS, type historyRoute, type latestRoute, type poll
 
 export const getLatest: RouteHandler<typeof latestRoute, AppEnv> = async (c) => {
   const { symbol, provider, max_age } = c.req.valid("query");
-  const quote = await latestPrice(c.env, { symbol, provider, maxAgeSeconds: max_age ?? DEFAULT_MAX_AGE_SECONDS });
+  const quote = await latestPrice(c.env, symbol, provider, max_age ?? DEFAULT_MAX_AGE_SECONDS);
   return c.json(priceBody(quote), 200);
 };
 

@@ -2,11 +2,13 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app";
 import { readConfig } from "../../env";
 import { PROVIDER_NAMES } from "../../providers/provider";
+import { providerStatuses } from "../../jobs/provider-status";
 import { getProvider, isConfigured } from "../../providers/registry";
 import type { providersRoute } from "./providers.routes";
 
 export const listProviders: RouteHandler<typeof providersRoute, AppEnv> = async (c) => {
   const config = readConfig(c.env);
+  const statuses = await providerStatuses(c.env);
   const providers = PROVIDER_NAMES.map((name) => {
     const provider = getProvider(name);
     return {
@@ -17,6 +19,7 @@ export const listProviders: RouteHandler<typeof providersRoute, AppEnv> = async 
       batch_size: provider.batchSize,
       needs_key: provider.needsKey,
       default: config.DEFAULT_PROVIDER === name,
+      health: statuses.get(name) ?? null,
     };
   });
   return c.json({ providers }, 200);

@@ -1,6 +1,22 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ProviderNameSchema } from "../../schemas/common";
 
+export const ProviderHealthSchema = z
+  .object({
+    status: z.enum(["ok", "rate_limited", "failing", "unknown"]),
+    available: z.boolean().openapi({ description: "Whether failover would try it now" }),
+    consecutive_failures: z.number().int(),
+    rate_limited_until: z.string().nullable(),
+    last_ok_at: z.string().nullable(),
+    last_error: z.string().nullable(),
+    latency_ms: z.number().nullable().openapi({ description: "Mean latency of recent successful requests" }),
+    recent: z.object({ ok: z.number().int(), rate_limited: z.number().int(), failing: z.number().int() }),
+    requests_last_minute: z.number().int(),
+    requests_last_day: z.number().int(),
+    polled_symbols: z.number().int().openapi({ description: "Symbols in this provider's batch rounds" }),
+  })
+  .openapi("ProviderHealth");
+
 export const ProviderSchema = z
   .object({
     name: ProviderNameSchema,
@@ -10,6 +26,7 @@ export const ProviderSchema = z
     batch_size: z.number().int(),
     needs_key: z.boolean(),
     default: z.boolean().openapi({ description: "This is DEFAULT_PROVIDER" }),
+    health: ProviderHealthSchema.nullable().openapi({ description: "null for offline providers" }),
   })
   .openapi("Provider");
 

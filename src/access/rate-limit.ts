@@ -1,0 +1,87 @@
+/**
+ * Per-client rate limit on every route: `RATE_LIMIT_PER_MINUTE` requests a minute (token bucket, bursts of that
+ * size allowed; 0 turns the limit off). Over the limit: 429 `rate_limited` with `Retry-After`.
+ *
+ * Who a client is: the valid API key it presents, else the network it comes from (`CF-Connecting-IP`, which
+ * Cloudflare sets and a client cannot forge; an IPv6 client counts as its /64, since anyone holding one address
+ * holds the whole /64). An Authorization header that is not a configured key counts as nothing: otherwise a
+ * client could mint a fresh budget per request by sending random tokens.
+ *
+ * Why a Durable Object and not the Workers Rate Limiting binding (`[[ratelimits]]`): the binding's limit and
+ * period are fixed in wrangler.toml at deploy time (period 10 or 60 s only; at run time `limit()` takes just a
+ * key), so `RATE_LIMIT_PER_MINUTE` could not configure it; its counts are per Cloudflare location and
+ * approximate by design; and it answers only success or not, with nothing to derive `Retry-After` from. One
+ * object per client (RateLimitObject) gives an exact, global count, a configurable limit and a precise
+ * Retry-After, at the price of one Durable Object call per request; with one object per client there is no
+ * shared hot spot, and the object lives near the client's first request.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../app";
+import { readConfig, type Config } from "../env";
+import { ApiError } from "../errors";
+import { apiKeyIdentity } from "./api-keys";
+import type { Admission } from "./rate-limit-object";
+
+/**
+ * The network an address belongs to, for rate limiting: an IPv4 address as it is, an IPv6 address as its /64
+ * (the first four groups, after expanding "::"); an IPv4-mapped IPv6 address as its IPv4 address.
+ */
+export function clientNetwork(address: string): string {
+  const ip = address.trim().toLowerCase();
+  if (!ip.includes(":")) return ip;
+  const mapped = /(\d{1,3}(?:\.\d{1,3}){3})$/.exec(ip);
+  if (mapped?.[1]) return mapped[1];
+  const [head = "", tail] = ip.split("::", 2);
+  const headGroups = head === "" ? [] : head.split(":");
+  const tailGroups = tail === undefined || tail === "" ? [] : tail.split(":");
+  const zeros = tail === undefined ? [] : Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill("0");
+  const groups = [...headGroups, ...zeros, ...tailGroups].map((group) => group.replace(/^0+(?=.)/, ""));
+  return `${groups.slice(0, 4).join(":")}::/64`;
+}
+
+/** What an IPv4 or IPv6 address can look like; anything else is no address. */
+const IP_ADDRESS = /^[0-9A-Fa-f:.]{2,45}$/;
+
+/** The name of the client's budget: its key's identity, else its network. Never the key itself. */
+export async function clientId(request: Request, config: Config): Promise<string> {
+  const key = await apiKeyIdentity(request, config);
+  if (key !== undefined) return `key:${key}`;
+  // Without a usable CF-Connecting-IP (only outside Cloudflare: local dev, tests) all clients share one budget.
+  const address = request.headers.get("cf-connecting-ip") ?? "";
+  return `ip:${IP_ADDRESS.test(address) ? clientNetwork(address) : "unknown"}`;
+}
+
+/** Errors a Durable Object call carries (workerd sets these on the thrown Error). */
+function isOverloaded(error: unknown): boolean {
+  return error instanceof Error && Reflect.get(error, "overloaded") === true;
+}
+
+export function rateLimit(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const config = readConfig(c.env);
+    const perMinute = config.RATE_LIMIT_PER_MINUTE;
+    if (perMinute === 0) return next();
+    const namespace = c.env.RATE_LIMIT_OBJECT;
+    const limiter = namespace.get(namespace.idFromName(await clientId(c.req.raw, config)));
+    let admission: Admission;
+    try {
+      admission = await limiter.admit(perMinute);
+    } catch (error) {
+      // An overloaded limiter is one client's own flood (every client has its own object): refuse it.
+      if (isOverloaded(error)) admission = { allowed: false, retryAfterSeconds: 1 };
+      else {
+        // Any other failure of the limiter must not take the API down with it: let the request through.
+        console.warn(`rate limit: the limiter failed, request admitted: ${String(error)}`);
+        return next();
+      }
+    }
+    if (!admission.allowed) {
+      throw new ApiError(
+        "rate_limited",
+        `too many requests: ${perMinute} a minute are allowed; retry in ${admission.retryAfterSeconds} s`,
+        { retry_after: admission.retryAfterSeconds },
+      );
+    }
+    return next();
+  };
+}

@@ -1,0 +1,41 @@
+import { readConfig, type Env } from "../env";
+import type { ErrorCode, WireError } from "../errors";
+import { providerObject } from "../jobs/provider-client";
+import type { ProviderName } from "../providers/provider";
+import { symbolObject } from "./target";
+import { settled, type LatestQuote, type Outcome } from "./outcome";
+
+/** Failures that say "this provider, now" rather than "this request": another provider may do better. */
+const FAILOVER_CODES: ReadonlySet<ErrorCode> = new Set(["provider_rate_limited", "provider_error", "provider_timeout", "provider_not_configured"]);
+
+export function isFailover(error: WireError): boolean {
+  return FAILOVER_CODES.has(error.code);
+}
+
+export type Ask = { kind: "latest"; maxAgeSeconds: number } | { kind: "poll" };
+
+/** The providers to try, in order: the chosen one, then FALLBACK_PROVIDERS (when the choice was not pinned). */
+export function candidates(env: Env, chosen: ProviderName, pinned: boolean): ProviderName[] {
+  if (pinned) return [chosen];
+  const fallbacks = readConfig(env).FALLBACK_PROVIDERS.filter((provider) => provider !== chosen);
+  return [chosen, ...fallbacks];
+}
+
+/**
+ * Ask each candidate's symbol object in turn. A provider known to be rate-limited or failing is skipped
+ * (unless it is the last hope); a failover-able failure moves on to the next one. Points always keep the
+ * provider that really answered, since each provider's symbol object writes its own.
+ */
+export async function askWithFailover(env: Env, symbol: string, providers: readonly ProviderName[], ask: Ask): Promise<Outcome<LatestQuote>> {
+  let last: Outcome<LatestQuote> | undefined;
+  for (const [index, provider] of providers.entries()) {
+    const isLast = index === providers.length - 1;
+    if (providers.length > 1 && !isLast && !(await providerObject(env, provider).available(provider))) continue;
+    const target = { provider, symbol };
+    const stub = symbolObject(env, target);
+    const outcome = settled(ask.kind === "latest" ? await stub.latest(target, ask.maxAgeSeconds) : await stub.poll(target));
+    if (outcome.ok || !isFailover(outcome.error)) return outcome;
+    last = outcome;
+  }
+  return last!;
+}

@@ -1,0 +1,43 @@
+import { env } from "cloudflare:test";
+import { vi } from "vitest";
+import { call, postJson } from "./api";
+
+export interface JobBody {
+  job_id: string;
+  status: "active" | "stopped";
+  config: { symbols: string[]; interval: number; provider: string };
+  created_at: string;
+  stopped_at: string | null;
+  last_run_at: string | null;
+  runs: number;
+  errors: number;
+  last_error: string | null;
+}
+
+export async function startJob(config: { symbols: string[]; interval: number; provider?: string }): Promise<string> {
+  const answer = await postJson("/prices/poll", config);
+  if (answer.status !== 202) throw new Error(`POST /prices/poll answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return (answer.body as { job_id: string }).job_id;
+}
+
+export async function job(id: string): Promise<JobBody> {
+  return (await call<JobBody>(`/prices/poll/${id}`)).body;
+}
+
+export async function stopJob(id: string): Promise<JobBody> {
+  return (await call<JobBody>(`/prices/poll/${id}`, { method: "DELETE" })).body;
+}
+
+export async function storedPoints(symbol: string, provider: string): Promise<number> {
+  const row = await env.DB.prepare("SELECT count(*) AS n FROM price_points WHERE symbol = ? AND provider = ?")
+    .bind(symbol, provider)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+/** Wait until `check` passes; polling loops run on real alarms, so tests watch them as a client would. */
+export function eventually<T>(check: () => Promise<T>, timeout = 10_000): Promise<T> {
+  return vi.waitFor(check, { timeout, interval: 100 });
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
