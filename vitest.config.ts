@@ -26,17 +26,20 @@ function testBindings(fixtureServerUrl: string): Record<string, string> {
 }
 
 const FAILOVER_TESTS = "test/failover/**/*.test.ts";
+const SINK_FAULT_TESTS = "test/sink-faults/**/*.test.ts";
+const SINK_E2E_TESTS = "test/sinks-e2e/**/*.test.ts";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
 
   /** One workerd per project, each with its own fixture server and these settings on top of testBindings. */
-  const project = (name: string, include: string[], exclude: string[], settings: Record<string, string>): TestProjectInlineConfiguration => ({
+  type Settings = (fixtureServerUrl: string) => Record<string, string>;
+  const project = (name: string, include: string[], exclude: string[], settings: Settings = () => ({})): TestProjectInlineConfiguration => ({
     plugins: [
       cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { ...testBindings(inject("fixtureServerUrl")), ...settings, TEST_MIGRATIONS: migrations },
+          bindings: { ...testBindings(inject("fixtureServerUrl")), ...settings(inject("fixtureServerUrl")), TEST_MIGRATIONS: migrations },
         },
       })),
     ],
@@ -53,9 +56,25 @@ export default defineConfig(async () => {
   return {
     test: {
       projects: [
-        project("service", ["test/**/*.test.ts"], [FAILOVER_TESTS], {}),
+        project("service", ["test/**/*.test.ts", SINK_E2E_TESTS], [FAILOVER_TESTS, SINK_FAULT_TESTS]),
+        // Its own fixture server, so taking the sink down does not slow other tests' deliveries.
+        project("sink-faults", [SINK_FAULT_TESTS], [], () => ({ EVENT_SINK_TIMEOUT_MS: "500" })),
+        // The same end-to-end delivery test through the other two sinks.
+        project("sink-kafka-rest-v3", [SINK_E2E_TESTS], [], (url) => ({
+          EVENT_SINK: "kafka-rest",
+          KAFKA_REST_URL: `${url}/kafka-v3/kafka`,
+          KAFKA_REST_CLUSTER_ID: "lkc-test",
+          KAFKA_REST_API_KEY: "test-kafka-key",
+          KAFKA_REST_API_SECRET: "test-kafka-secret",
+        })),
+        project("sink-upstash", [SINK_E2E_TESTS], [], (url) => ({
+          EVENT_SINK: "upstash",
+          UPSTASH_KAFKA_REST_URL: `${url}/upstash`,
+          UPSTASH_KAFKA_REST_USERNAME: "test-upstash-user",
+          UPSTASH_KAFKA_REST_PASSWORD: "test-upstash-password",
+        })),
         // Yahoo by default with Finnhub behind it: the deployed shape of failover.
-        project("failover", [FAILOVER_TESTS], [], { DEFAULT_PROVIDER: "yfinance", FALLBACK_PROVIDERS: "finnhub" }),
+        project("failover", [FAILOVER_TESTS], [], () => ({ DEFAULT_PROVIDER: "yfinance", FALLBACK_PROVIDERS: "finnhub" })),
       ],
     },
   };

@@ -6,6 +6,7 @@ import { rateLimit } from "./access/rate-limit";
 import { limitBodySize, requireJsonBody } from "./access/request-limits";
 import type { Env } from "./env";
 import { ApiError, errorResponse } from "./errors";
+import { averagesRoutes } from "./routes/averages";
 import { healthRoutes } from "./routes/health";
 import { jobsRoutes } from "./routes/jobs";
 import { pricesRoutes } from "./routes/prices";
@@ -55,6 +56,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   healthRoutes(app);
   pricesRoutes(app);
   jobsRoutes(app);
+  averagesRoutes(app);
   providersRoutes(app);
 
   app.doc31("/openapi.json", {

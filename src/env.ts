@@ -53,6 +53,8 @@ export const ConfigSchema = z.object({
   PROVIDER_TIMEOUT_MS: positiveInt(8000),
   EVENT_SINK: z.enum(EVENT_SINKS).default("log"),
   KAFKA_TOPIC: z.string().min(1).default("price-events"),
+  /** Upper bound of one call to the event sink; a slower broker counts as a failed delivery, retried later. */
+  EVENT_SINK_TIMEOUT_MS: positiveInt(10_000),
   UPSTASH_KAFKA_REST_URL: optionalText,
   UPSTASH_KAFKA_REST_USERNAME: optionalText,
   UPSTASH_KAFKA_REST_PASSWORD: optionalText,

@@ -10,8 +10,10 @@ declare module "vitest" {
 /** One fixture server for the whole run; tests reach it at inject("fixtureServerUrl") / env.FIXTURE_SERVER_URL. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = new FixtureServer();
-  // The event sink of the test run: a Kafka REST v2 proxy that acknowledges and records every event.
-  server.addRule({ match: "/kafka-v2/topics/", method: "POST", responses: [{ kafkaRestV2Ack: true }] });
+  // The event sinks of the test run: brokers that acknowledge and record every event (vitest.config.ts).
+  server.addRule({ match: "/kafka-v2/topics/", method: "POST", responses: [{ brokerAck: "kafka-rest-v2" }] });
+  server.addRule({ match: "/kafka-v3/kafka/v3/clusters/", method: "POST", responses: [{ brokerAck: "kafka-rest-v3" }] });
+  server.addRule({ match: "/upstash/produce", method: "POST", responses: [{ brokerAck: "upstash" }] });
   project.provide("fixtureServerUrl", await server.listen());
   return () => server.close();
 }

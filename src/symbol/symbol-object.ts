@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
+import { computeAverage, type AverageKind, type MovingAverage } from "../averages/moving-average";
+import { MAX_WINDOW, PriceWindow } from "../averages/price-window";
 import { readConfig, type Config, type Env } from "../env";
 import { ApiError } from "../errors";
-import { deliverOutbox } from "../events/outbox";
+import { countPending, deliverOutbox } from "../events/outbox";
 import { SinkError, type Sink } from "../events/sink";
 import { createSink } from "../events/sinks";
 import { backoffDelay } from "../jobs/backoff";
@@ -13,7 +15,8 @@ import { fetchQuotes, rateLimited } from "../providers/http";
 import type { Quote } from "../providers/provider";
 import { getProvider, providerConfig } from "../providers/registry";
 import { database, type Database } from "../store/db";
-import type { StoredRaw } from "../store/prices";
+import { storeMovingAverage } from "../store/averages";
+import { readRecentPoints, type StoredRaw } from "../store/prices";
 import { askWithFailover, candidates, isFailover } from "./failover";
 import { failed, succeeded, type LatestQuote, type Outcome } from "./outcome";
 import { identifyRaw, recordQuote, type RawRef, type RecordedQuote } from "./record";
@@ -29,6 +32,11 @@ const DELIVERY_BACKOFF_CAP_MS = 60_000;
 const RATE_LIMIT_BACKOFF_BASE_MS = 5_000;
 const RATE_LIMIT_BACKOFF_CAP_MS = 15 * 60_000;
 const VERIFY_JOBS_EVERY_MS = 5 * 60_000;
+/**
+ * Undelivered events one symbol may hold. When the sink has been down long enough to fill it, the object
+ * takes no new points (polls answer 503) rather than drop events: nothing stored is ever left unannounced.
+ */
+export const OUTBOX_CAPACITY = 10_000;
 
 interface DeliveryState {
   /** Consecutive failed deliveries. */
@@ -61,6 +69,14 @@ export class SymbolObject extends DurableObject<Env> {
   private loop: LoopState;
   /** A poll under way; concurrent requests share it rather than asking the provider twice. */
   private inflight: Promise<Outcome<LatestQuote>> | undefined;
+  /** The newest stored prices, loaded from D1 on first use, then kept up to date by every new point. */
+  private prices: PriceWindow | undefined;
+  /** Bumped by every new point, so a window loaded while one was being written is loaded again. */
+  private pointsRecorded = 0;
+  /** Averages already stored, so repeated reads of an unchanged average write nothing. */
+  private storedAverages = new Set<string>();
+  /** Events in the outbox not yet acknowledged by the sink; counted from D1 on first use. */
+  private pendingEvents: number | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -93,7 +109,28 @@ export class SymbolObject extends DurableObject<Env> {
   async ingest(target: SymbolTarget, quote: Quote, raw: RawRef): Promise<Outcome<LatestQuote>> {
     this.adopt(target);
     try {
+      await this.requireOutboxRoom();
       return succeeded(await this.record(quote, raw));
+    } catch (error) {
+      return failed(error);
+    }
+  }
+
+  /** A moving average of the newest `window` stored points, from memory; stored once per new value. */
+  async movingAverage(target: SymbolTarget, kind: AverageKind, window: number): Promise<Outcome<MovingAverage>> {
+    this.adopt(target);
+    try {
+      const prices = await this.priceWindow();
+      const value = computeAverage(prices, kind, window);
+      const newest = prices.newest();
+      if (value === undefined || !newest) {
+        throw new ApiError("insufficient_data", `${window} points are needed and ${prices.size} are stored for ${target.symbol} from ${target.provider}`, {
+          provider: target.provider,
+        });
+      }
+      const average: MovingAverage = { ...target, kind, window, value, asOf: newest.timestamp, points: window };
+      this.keep(average);
+      return succeeded(average);
     } catch (error) {
       return failed(error);
     }
@@ -140,6 +177,7 @@ export class SymbolObject extends DurableObject<Env> {
     const coordinator = provider.answerOffline ? undefined : providerObject(this.env, target.provider);
     const startedAt = Date.now();
     try {
+      await this.requireOutboxRoom();
       if (coordinator) {
         const budget = await coordinator.acquire(target.provider);
         if (!budget.granted) throw rateLimited(target.provider, Math.ceil(budget.retryAfterMs / 1000));
@@ -165,8 +203,54 @@ export class SymbolObject extends DurableObject<Env> {
   private async record(quote: Quote, raw: RawRef, rawToStore?: StoredRaw): Promise<LatestQuote> {
     const recorded = await recordQuote(this.db, quote, raw, rawToStore);
     this.remember(recorded, raw.fetchedAt);
-    if (recorded.event) await this.scheduleDelivery(Date.now());
+    if (recorded.event) {
+      this.pointRecorded(quote);
+      await this.scheduleDelivery(Date.now());
+    }
     return this.latestQuote!;
+  }
+
+  /** The consumer of each new point: the averages' window and the outbox count follow it. */
+  private pointRecorded(quote: Quote): void {
+    this.pointsRecorded++;
+    if (this.pendingEvents !== undefined) this.pendingEvents++;
+    // An out-of-order point belongs inside the window: reload it from D1 on the next read.
+    if (this.prices && !this.prices.push({ price: quote.price, timestamp: quote.timestamp })) this.prices = undefined;
+  }
+
+  private async priceWindow(): Promise<PriceWindow> {
+    const target = this.requireTarget();
+    while (!this.prices) {
+      const before = this.pointsRecorded;
+      const loaded = PriceWindow.fromNewestFirst(await readRecentPoints(this.db, target.symbol, target.provider, MAX_WINDOW));
+      if (this.pointsRecorded === before) this.prices = loaded;
+    }
+    return this.prices;
+  }
+
+  private keep(average: MovingAverage): void {
+    const key = `${average.kind}:${average.window}:${average.asOf}`;
+    if (this.storedAverages.has(key)) return;
+    if (this.storedAverages.size >= 1000) this.storedAverages.clear();
+    this.storedAverages.add(key);
+    // Not awaited: the answer does not wait for the history of answers to be written.
+    this.ctx.waitUntil(
+      storeMovingAverage(this.db, average).catch((error: unknown) => {
+        this.storedAverages.delete(key);
+        console.error("storing a moving average failed", error);
+      }),
+    );
+  }
+
+  private async requireOutboxRoom(): Promise<void> {
+    this.pendingEvents ??= await countPending(this.db, this.requireTarget());
+    if (this.pendingEvents >= OUTBOX_CAPACITY) {
+      throw new ApiError(
+        "service_unavailable",
+        `${OUTBOX_CAPACITY} price events are waiting for the event sink; new prices are taken again once it accepts them`,
+        { retry_after: 60 },
+      );
+    }
   }
 
   private remember(recorded: RecordedQuote, checkedAt: number): void {
@@ -240,12 +324,13 @@ export class SymbolObject extends DurableObject<Env> {
   // --- event delivery -----------------------------------------------------------------------------------
 
   private sink(): Sink {
-    this.sinkInstance ??= createSink(this.config);
+    this.sinkInstance ??= createSink(this.config, { timeoutMs: this.config.EVENT_SINK_TIMEOUT_MS });
     return this.sinkInstance;
   }
 
   private async scheduleDelivery(at: number): Promise<void> {
-    if (this.delivery.nextAt !== null && this.delivery.nextAt <= at) return;
+    // While backing off from a failing sink, new events wait for the retry rather than hammer the sink.
+    if (this.delivery.nextAt !== null && (this.delivery.nextAt <= at || this.delivery.failures > 0)) return;
     this.setDelivery({ ...this.delivery, nextAt: at });
     await this.armAlarm();
   }
@@ -259,6 +344,7 @@ export class SymbolObject extends DurableObject<Env> {
     if (this.delivery.nextAt === null || this.delivery.nextAt > Date.now() || !this.target) return;
     try {
       const result = await deliverOutbox(this.db, this.sink(), this.target);
+      if (this.pendingEvents !== undefined) this.pendingEvents = Math.max(0, this.pendingEvents - result.delivered);
       this.setDelivery({ failures: 0, nextAt: result.more ? Date.now() : null });
     } catch (error) {
       const failures = this.delivery.failures + 1;

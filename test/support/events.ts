@@ -1,16 +1,53 @@
-/** The events the test run's Kafka REST v2 proxy (the fixture server) has received. */
+/** The events the test run's broker (the fixture server, see global-setup.ts) has received, whatever the sink. */
+import { env } from "cloudflare:test";
 import { vi } from "vitest";
-import { requestsMatching } from "./scenario";
+import { requestsMatching, type CapturedRequest } from "./scenario";
 
 export interface DeliveredEvent {
   key: string;
   value: Record<string, unknown> & { event_id: string; symbol: string; price: number; timestamp: string };
 }
 
+type EventValue = DeliveredEvent["value"];
+
+/** Each sink's wire format, read back into (key, event) pairs. */
+const READERS: Record<string, { path: string; read: (request: CapturedRequest) => DeliveredEvent[] }> = {
+  "kafka-rest-v2": {
+    path: "/kafka-v2/topics/",
+    read: (request) => (JSON.parse(request.body) as { records: DeliveredEvent[] }).records,
+  },
+  "kafka-rest": {
+    path: "/kafka-v3/kafka/v3/clusters/",
+    read: (request) => {
+      const record = JSON.parse(request.body) as { key: { data: string }; value: { data: EventValue } };
+      return [{ key: record.key.data, value: record.value.data }];
+    },
+  },
+  upstash: {
+    path: "/upstash/produce",
+    read: (request) => {
+      const body = JSON.parse(request.body) as { key: string; value: string } | { key: string; value: string }[];
+      return (Array.isArray(body) ? body : [body]).map((message) => ({ key: message.key, value: JSON.parse(message.value) as EventValue }));
+    },
+  },
+};
+
+function reader() {
+  const sink = String(env.EVENT_SINK);
+  const found = READERS[sink];
+  if (!found) throw new Error(`no capture reader for EVENT_SINK=${sink}`);
+  return found;
+}
+
 export async function deliveredEvents(symbol?: string): Promise<DeliveredEvent[]> {
-  const requests = await requestsMatching("/kafka-v2/topics/price-events");
-  const events = requests.flatMap((request) => (JSON.parse(request.body) as { records: DeliveredEvent[] }).records);
+  const { path, read } = reader();
+  const events = (await requestsMatching(path)).filter((request) => request.method === "POST").flatMap(read);
   return symbol === undefined ? events : events.filter((event) => event.key === symbol);
+}
+
+/** The raw requests the sink sent, for wire-format checks. */
+export async function sinkRequests(): Promise<CapturedRequest[]> {
+  return (await requestsMatching(reader().path)).filter((request) => request.method === "POST");
 }
 
 /** Wait until `count` events of `symbol` have been delivered (delivery runs on the object's alarm). */

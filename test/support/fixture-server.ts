@@ -28,9 +28,11 @@ export interface ScriptedResponse {
   delayMs?: number;
   /** Never answer (the client's timeout must fire). */
   hang?: boolean;
-  /** Act as a Kafka REST Proxy v2 produce endpoint: acknowledge every record of the request with an offset. */
-  kafkaRestV2Ack?: boolean;
+  /** Act as a broker's produce endpoint: acknowledge every record of the request in that API's shape. */
+  brokerAck?: BrokerApi;
 }
+
+export type BrokerApi = "kafka-rest-v2" | "kafka-rest-v3" | "upstash";
 
 export interface Rule {
   match: string;
@@ -129,15 +131,42 @@ export class FixtureServer {
     const rule = this.rules.find((r) => target.includes(r.match) && (!r.method || r.method === request.method));
     if (!rule) return sendJson(response, 404, { unmatched: target });
     const scripted = rule.responses[Math.min(rule.served++, rule.responses.length - 1)] ?? {};
-    await this.respond(response, scripted.kafkaRestV2Ack ? this.kafkaRestV2Ack(body) : scripted);
+    await this.respond(response, scripted.brokerAck ? this.brokerAck(scripted.brokerAck, target, body) : scripted);
   }
 
   private nextOffset = 0;
 
-  private kafkaRestV2Ack(body: string): ScriptedResponse {
-    const records = (JSON.parse(body) as { records?: unknown[] }).records ?? [];
-    const offsets = records.map(() => ({ partition: 0, offset: this.nextOffset++ }));
-    return { status: 200, json: { key_schema_id: null, value_schema_id: null, offsets } };
+  /** Success answers as each API documents them (see ../shared/specs), one acknowledgement per record. */
+  private brokerAck(api: BrokerApi, target: string, body: string): ScriptedResponse {
+    const request = JSON.parse(body) as unknown;
+    if (api === "kafka-rest-v2") {
+      const records = (request as { records?: unknown[] }).records ?? [];
+      const offsets = records.map(() => ({ partition: 0, offset: this.nextOffset++ }));
+      return { status: 200, json: { key_schema_id: null, value_schema_id: null, offsets } };
+    }
+    if (api === "kafka-rest-v3") {
+      const [, cluster = "", topic = ""] = /\/clusters\/([^/]+)\/topics\/([^/]+)\/records/.exec(target) ?? [];
+      const record = request as { key?: { type?: string; data?: unknown }; value?: { type?: string; data?: unknown } };
+      const size = (part: { data?: unknown } | undefined) => JSON.stringify(part?.data ?? null).length;
+      return {
+        status: 200,
+        json: {
+          error_code: 200,
+          cluster_id: cluster,
+          topic_name: topic,
+          partition_id: 0,
+          offset: this.nextOffset++,
+          timestamp: new Date().toISOString(),
+          key: { type: record.key?.type ?? "STRING", size: size(record.key) },
+          value: { type: record.value?.type ?? "JSON", size: size(record.value) },
+        },
+      };
+    }
+    const messages = (Array.isArray(request) ? request : [request]) as { topic?: string }[];
+    return {
+      status: 200,
+      json: messages.map((message) => ({ topic: message.topic ?? "", partition: 0, offset: this.nextOffset++, timestamp: Date.now() })),
+    };
   }
 
   private async respond(response: ServerResponse, scripted: ScriptedResponse): Promise<void> {

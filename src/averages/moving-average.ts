@@ -1,0 +1,21 @@
+import type { ProviderName } from "../providers/provider";
+import { PriceWindow } from "./price-window";
+
+export const AVERAGE_KINDS = ["sma", "ema"] as const;
+export type AverageKind = (typeof AVERAGE_KINDS)[number];
+
+/** One moving average as answered and stored. Plain data: it crosses RPC. */
+export interface MovingAverage {
+  symbol: string;
+  provider: ProviderName;
+  kind: AverageKind;
+  window: number;
+  value: number;
+  /** Quote time of the newest point in the window, epoch ms. */
+  asOf: number;
+  points: number;
+}
+
+export function computeAverage(prices: PriceWindow, kind: AverageKind, window: number): number | undefined {
+  return kind === "sma" ? prices.simpleAverage(window) : prices.exponentialAverage(window);
+}

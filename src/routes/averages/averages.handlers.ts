@@ -1,0 +1,31 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { AppEnv } from "../../app";
+import type { AverageKind } from "../../averages/moving-average";
+import { readConfig, type Env } from "../../env";
+import type { ProviderName } from "../../providers/provider";
+import { averageBody, DEFAULT_WINDOW } from "../../schemas/average";
+import { settled, unwrap } from "../../symbol/outcome";
+import { symbolObject } from "../../symbol/target";
+import type { averageByQueryRoute, averageBySymbolRoute } from "./averages.routes";
+
+interface AverageRequest {
+  symbol: string;
+  provider?: ProviderName;
+  window?: number;
+  type?: AverageKind;
+}
+
+async function movingAverage(env: Env, request: AverageRequest) {
+  const target = { provider: request.provider ?? readConfig(env).DEFAULT_PROVIDER, symbol: request.symbol };
+  const outcome = await symbolObject(env, target).movingAverage(target, request.type ?? "sma", request.window ?? DEFAULT_WINDOW);
+  return averageBody(unwrap(settled(outcome)));
+}
+
+export const getAverageBySymbol: RouteHandler<typeof averageBySymbolRoute, AppEnv> = async (c) => {
+  const { symbol } = c.req.valid("param");
+  return c.json(await movingAverage(c.env, { symbol, ...c.req.valid("query") }), 200);
+};
+
+export const getAverageByQuery: RouteHandler<typeof averageByQueryRoute, AppEnv> = async (c) => {
+  return c.json(await movingAverage(c.env, c.req.valid("query")), 200);
+};
