@@ -48,7 +48,7 @@ export class RequestBudget {
     const inSpan = this.log.filter((at) => at > now - span);
     if (inSpan.length < limit) return 0;
     // The oldest request that keeps us at the limit must leave the window first.
-    return inSpan[inSpan.length - limit]! + span - now + 1;
+    return inSpan[inSpan.length - limit]! + span - now;
   }
 
   private forget(now: number): void {

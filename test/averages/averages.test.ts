@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { OUTBOX_CAPACITY } from "../../src/symbol/symbol-object";
 import { call, uniqueSymbol } from "../support/api";
 import { eventually, sleep, startJob, stopJob } from "../support/jobs";
 
@@ -112,5 +113,23 @@ describe("GET /ma/{symbol} and GET /prices/ma", () => {
       await sleep(700);
     }
     await stopJob(id);
+  });
+});
+
+describe("the outbox bound", () => {
+  it("takes no new points while OUTBOX_CAPACITY events of a symbol wait for the sink, and says so", async () => {
+    const symbol = uniqueSymbol("C");
+    const statement = env.DB.prepare("INSERT INTO outbox (event_id, symbol, provider, payload, created_at) VALUES (?, ?, 'synthetic', '{}', 0)");
+    const rows = Array.from({ length: OUTBOX_CAPACITY }, () => statement.bind(crypto.randomUUID(), symbol));
+    for (let start = 0; start < rows.length; start += 1000) await env.DB.batch(rows.slice(start, start + 1000));
+
+    const answer = await call(`/poll/${symbol}`, { method: "POST" });
+
+    expect(answer.status).toBe(503);
+    expect(answer.body).toMatchObject({ error: { code: "service_unavailable", message: expect.stringContaining("event sink") } });
+    expect(Number(answer.headers.get("retry-after"))).toBeGreaterThan(0);
+    const points = await env.DB.prepare("SELECT count(*) AS n FROM price_points WHERE symbol = ?").bind(symbol).first();
+    expect(points).toEqual({ n: 0 });
+    await env.DB.prepare("DELETE FROM outbox WHERE symbol = ?").bind(symbol).run();
   });
 });
