@@ -1,5 +1,5 @@
 import type { ProviderName } from "../providers/provider";
-import { PriceWindow } from "./price-window";
+import type { PriceWindow } from "./price-window";
 
 export const AVERAGE_KINDS = ["sma", "ema"] as const;
 export type AverageKind = (typeof AVERAGE_KINDS)[number];

@@ -10,6 +10,7 @@ import { symbolObject } from "../symbol/target";
 import { askWithFailover, candidates, isFailover } from "../symbol/failover";
 import { settled } from "../symbol/outcome";
 import { identifyRaw } from "../symbol/record";
+import { armEarliest } from "./alarm";
 import { backoffDelay } from "./backoff";
 import { RequestBudget, type BudgetDecision } from "./budget";
 import { emptyHealth, healthReport, isAvailable, recordOutcome, type HealthReport, type HealthState, type PollOutcome } from "./health";
@@ -248,15 +249,9 @@ export class ProviderObject extends DurableObject<Env> {
   }
 
   private async armAlarm(): Promise<void> {
-    const dueTimes = Object.values(this.round.symbols).map((entry) => entry.dueAt);
-    if (dueTimes.length === 0) {
-      await this.ctx.storage.deleteAlarm();
-      return;
-    }
-    const next = Math.min(...dueTimes);
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+    await armEarliest(this.ctx.storage, Object.values(this.round.symbols).map((entry) => entry.dueAt));
   }
+
 
   private adopt(provider: ProviderName): void {
     if (this.provider) return;

@@ -6,6 +6,7 @@ import { ApiError } from "../errors";
 import { countPending, deliverOutbox } from "../events/outbox";
 import { SinkError, type Sink } from "../events/sink";
 import { createSink } from "../events/sinks";
+import { armEarliest } from "../jobs/alarm";
 import { backoffDelay } from "../jobs/backoff";
 import type { PollOutcome } from "../jobs/health";
 import { providerObject } from "../jobs/provider-client";
@@ -17,6 +18,7 @@ import { getProvider, providerConfig } from "../providers/registry";
 import { database, type Database } from "../store/db";
 import { storeMovingAverage } from "../store/averages";
 import { readRecentPoints, type StoredRaw } from "../store/prices";
+import { SymbolStreams } from "../stream/symbol-streams";
 import { askWithFailover, candidates, isFailover } from "./failover";
 import { failed, succeeded, type LatestQuote, type Outcome } from "./outcome";
 import { identifyRaw, recordQuote, type RawRef, type RecordedQuote } from "./record";
@@ -77,6 +79,8 @@ export class SymbolObject extends DurableObject<Env> {
   private storedAverages = new Set<string>();
   /** Events in the outbox not yet acknowledged by the sink; counted from D1 on first use. */
   private pendingEvents: number | undefined;
+  /** Live price streams of this symbol (src/stream/): hibernatable sockets, recent events for resuming. */
+  private readonly streams = new SymbolStreams(this.ctx);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -153,6 +157,19 @@ export class SymbolObject extends DurableObject<Env> {
     await this.armAlarm();
   }
 
+  /** A live price stream connecting (src/stream/protocol.ts); the only HTTP this object answers. */
+  override async fetch(request: Request): Promise<Response> {
+    return this.streams.connect(request);
+  }
+
+  override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    this.streams.message(socket, message);
+  }
+
+  override async webSocketClose(socket: WebSocket): Promise<void> {
+    this.streams.closed(socket);
+  }
+
   override async alarm(): Promise<void> {
     await this.deliverDue();
     await this.pollIfDue();
@@ -204,6 +221,7 @@ export class SymbolObject extends DurableObject<Env> {
     const recorded = await recordQuote(this.db, quote, raw, rawToStore);
     this.remember(recorded, raw.fetchedAt);
     if (recorded.event) {
+      this.streams.publish(recorded.event);
       this.pointRecorded(quote);
       await this.scheduleDelivery(Date.now());
     }
@@ -357,17 +375,10 @@ export class SymbolObject extends DurableObject<Env> {
     }
   }
 
-  /** One alarm serves every timer of this object: the earliest due wins. */
   private async armAlarm(): Promise<void> {
-    const due = [this.delivery.nextAt, this.loop.dueAt].filter((at): at is number => at !== null);
-    if (due.length === 0) {
-      await this.ctx.storage.deleteAlarm();
-      return;
-    }
-    const next = Math.min(...due);
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+    await armEarliest(this.ctx.storage, [this.delivery.nextAt, this.loop.dueAt]);
   }
+
 }
 
 /** How a failed request reflects on the provider: an unknown symbol says nothing bad about it. */

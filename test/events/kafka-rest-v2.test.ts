@@ -5,11 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { priceUpdated } from "../../src/events/price-events";
 import { KafkaRestV2Sink } from "../../src/events/kafka-rest-v2";
-import { SinkError } from "../../src/events/sink";
-import { PriceEventSchema, type PriceEvent } from "../../src/schemas/price-event";
-import { fixtureServerUrl, requestsMatching, whenRequested } from "../support/scenario";
+import { PriceEventSchema } from "../../src/schemas/price-event";
+import { requestsMatching, whenRequested } from "../support/scenario";
+import { isolatedBase, sampleEvents, sinkRejection } from "../support/sink-tests";
 
 const API_KEY = "TESTKEY4V2ASDFGH";
 const API_SECRET = "test-secret-v2/1a2b3c4d5e6f+yy";
@@ -28,31 +27,13 @@ const offsets = (count: number) => ({
   value_schema_id: null,
 });
 
-function events(...symbols: string[]): PriceEvent[] {
-  return symbols.map((symbol, index) =>
-    priceUpdated({ symbol, price: 50 + index, timestamp: Date.UTC(2024, 2, 20, 15, 30, index), provider: "binance" }, `raw-${index}`),
-  );
-}
-
-function isolatedBase() {
-  const id = crypto.randomUUID();
-  return { id, base: `${fixtureServerUrl()}/${id}` };
-}
+const events = (...symbols: string[]) => sampleEvents("binance", 50, ...symbols);
 
 function sink(base: string, timeoutMs?: number) {
   return new KafkaRestV2Sink({ url: base, topic: TOPIC, apiKey: API_KEY, apiSecret: API_SECRET }, { timeoutMs });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<SinkError> {
-  const error = await promise.then(
-    () => expect.fail("publish resolved, a SinkError was expected"),
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(SinkError);
-  const sinkError = error as SinkError;
-  for (const secret of [API_KEY, API_SECRET, BASIC.slice("Basic ".length)]) expect(sinkError.message).not.toContain(secret);
-  return sinkError;
-}
+const rejection = (promise: Promise<unknown>) => sinkRejection(promise, [API_KEY, API_SECRET, BASIC.slice("Basic ".length)]);
 
 describe("kafka-rest-v2 sink: the wire format", () => {
   it("POSTs the whole batch to /topics/{topic} in the JSON embedded format: key = symbol, value = event, in order", async () => {

@@ -5,11 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { priceUpdated } from "../../src/events/price-events";
 import { KafkaRestV3Sink } from "../../src/events/kafka-rest-v3";
-import { SinkError } from "../../src/events/sink";
 import type { PriceEvent } from "../../src/schemas/price-event";
-import { fixtureServerUrl, requestsMatching, whenRequested } from "../support/scenario";
+import { requestsMatching, whenRequested } from "../support/scenario";
+import { isolatedBase, sampleEvents, sinkRejection } from "../support/sink-tests";
 
 const API_KEY = "TESTKEY4V3QWERTY";
 const API_SECRET = "test-secret-v3/9f8e7d6c5b4a+zz";
@@ -52,17 +51,7 @@ function deliveryReport(event: PriceEvent, offset: number) {
   };
 }
 
-function events(...symbols: string[]): PriceEvent[] {
-  return symbols.map((symbol, index) =>
-    priceUpdated({ symbol, price: 100 + index, timestamp: Date.UTC(2024, 2, 20, 15, 30, index), provider: "yfinance" }, `raw-${index}`),
-  );
-}
-
-/** A fresh base URL per test, so parallel test files never see each other's requests. */
-function isolatedBase() {
-  const id = crypto.randomUUID();
-  return { id, base: `${fixtureServerUrl()}/${id}` };
-}
+const events = (...symbols: string[]) => sampleEvents("yfinance", 100, ...symbols);
 
 const recordsPath = (id: string, prefix = "") => `/${id}${prefix}/v3/clusters/${CLUSTER}/topics/${TOPIC}/records`;
 
@@ -70,16 +59,7 @@ function sink(base: string, timeoutMs?: number) {
   return new KafkaRestV3Sink({ url: base, clusterId: CLUSTER, topic: TOPIC, apiKey: API_KEY, apiSecret: API_SECRET }, { timeoutMs });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<SinkError> {
-  const error = await promise.then(
-    () => expect.fail("publish resolved, a SinkError was expected"),
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(SinkError);
-  const sinkError = error as SinkError;
-  for (const secret of [API_KEY, API_SECRET, BASIC.slice("Basic ".length)]) expect(sinkError.message).not.toContain(secret);
-  return sinkError;
-}
+const rejection = (promise: Promise<unknown>) => sinkRejection(promise, [API_KEY, API_SECRET, BASIC.slice("Basic ".length)]);
 
 describe("kafka-rest (v3) sink: the wire format", () => {
   it("POSTs each event as one spec-conforming record, in order: key = STRING symbol, value = JSON event, Basic auth", async () => {

@@ -5,11 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { priceUpdated } from "../../src/events/price-events";
-import { SinkError } from "../../src/events/sink";
 import { UpstashSink } from "../../src/events/upstash";
-import type { PriceEvent } from "../../src/schemas/price-event";
-import { fixtureServerUrl, requestsMatching, whenRequested } from "../support/scenario";
+import { requestsMatching, whenRequested } from "../support/scenario";
+import { isolatedBase, sampleEvents, sinkRejection } from "../support/sink-tests";
 
 const USERNAME = "dGVzdC11cHN0YXNoLXVzZXI";
 const PASSWORD = "test-upstash-password-5e4d3c";
@@ -22,31 +20,13 @@ const ProduceBodySchema = z.array(z.strictObject({ topic: z.string(), key: z.str
 const produced = (count: number) =>
   Array.from({ length: count }, (_, offset) => ({ topic: TOPIC, partition: 0, offset, timestamp: 1710948601250 + offset }));
 
-function events(...symbols: string[]): PriceEvent[] {
-  return symbols.map((symbol, index) =>
-    priceUpdated({ symbol, price: 10 + index, timestamp: Date.UTC(2024, 2, 20, 15, 30, index), provider: "finnhub" }, `raw-${index}`),
-  );
-}
-
-function isolatedBase() {
-  const id = crypto.randomUUID();
-  return { id, base: `${fixtureServerUrl()}/${id}` };
-}
+const events = (...symbols: string[]) => sampleEvents("finnhub", 10, ...symbols);
 
 function sink(base: string, timeoutMs?: number) {
   return new UpstashSink({ url: base, username: USERNAME, password: PASSWORD, topic: TOPIC }, { timeoutMs });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<SinkError> {
-  const error = await promise.then(
-    () => expect.fail("publish resolved, a SinkError was expected"),
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(SinkError);
-  const sinkError = error as SinkError;
-  for (const secret of [USERNAME, PASSWORD, BASIC.slice("Basic ".length)]) expect(sinkError.message).not.toContain(secret);
-  return sinkError;
-}
+const rejection = (promise: Promise<unknown>) => sinkRejection(promise, [USERNAME, PASSWORD, BASIC.slice("Basic ".length)]);
 
 describe("upstash sink: the wire format (sent by @upstash/kafka)", () => {
   it("POSTs the batch once to {url}/produce: topic, key = symbol, value = event JSON, in order, Basic auth", async () => {
