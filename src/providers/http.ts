@@ -65,8 +65,12 @@ function rejectTransportStatus(provider: Provider, response: ProviderResponse): 
   }
 }
 
-export function rateLimited(provider: string, retryAfter = DEFAULT_RETRY_AFTER_SECONDS): ApiError {
-  return new ApiError("provider_rate_limited", `${provider} is rate-limiting requests; retry later`, {
+export function rateLimited(
+  provider: string,
+  retryAfter = DEFAULT_RETRY_AFTER_SECONDS,
+  message = `${provider} is rate-limiting requests; retry later`,
+): ApiError {
+  return new ApiError("provider_rate_limited", message, {
     provider,
     retry_after: retryAfter,
   });

@@ -197,7 +197,10 @@ export class SymbolObject extends DurableObject<Env> {
       await this.requireOutboxRoom();
       if (coordinator) {
         const budget = await coordinator.acquire(target.provider);
-        if (!budget.granted) throw rateLimited(target.provider, Math.ceil(budget.retryAfterMs / 1000));
+        if (!budget.granted) {
+          const seconds = Math.ceil(budget.retryAfterMs / 1000);
+          throw rateLimited(target.provider, seconds, `this deployment's request budget for ${target.provider} is used up; retry in ${seconds} s`);
+        }
       }
       const batch = await fetchQuotes(provider, [target.symbol], providerConfig(this.config, target.provider));
       await coordinator?.report(target.provider, { kind: "ok", at: Date.now(), latencyMs: Date.now() - startedAt });
