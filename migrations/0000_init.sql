@@ -47,6 +47,7 @@ CREATE TABLE `price_points` (
 	`ts` integer NOT NULL,
 	`price` real NOT NULL,
 	`raw_response_id` text NOT NULL,
+	`event_id` text,
 	`created_at` integer NOT NULL
 );
 --> statement-breakpoint

@@ -35,58 +35,65 @@ export async function storeRawResponse(db: Database, raw: StoredRaw): Promise<vo
 }
 
 /**
- * Store a poll's outcome in one D1 batch (one transaction): the raw response (unless stored already by a
- * batch coordinator), each point (deduped on symbol+provider+timestamp) and, only for points that are new,
- * their outbox rows. A point never exists without its event, and a repeated quote writes neither.
- * Returns the event ids that were written, i.e. the points that were new.
+ * Store points in one D1 batch (one transaction): the raw responses not stored yet, each point (deduped on
+ * symbol+provider+timestamp) and, only for points that are new, their outbox rows. A point never exists
+ * without its event, and a repeated quote writes neither. Every multi-row statement stays within D1's 100
+ * bound parameters. Returns the event ids that were written, i.e. the points that were new.
  */
-export async function storePoints(db: Database, points: readonly PointWithEvent[], raw?: StoredRaw): Promise<Set<string>> {
+export async function storePoints(db: Database, points: readonly PointWithEvent[], raws: readonly StoredRaw[] = []): Promise<Set<string>> {
+  if (points.length === 0 && raws.length === 0) return new Set();
   const now = Date.now();
   const statements: BatchItem<"sqlite">[] = [];
-  if (raw) statements.push(db.insert(rawResponses).values(rawResponseRow(raw)).onConflictDoNothing());
-  const pointRows = points.map(({ quote, rawResponseId }) => ({
+  for (const chunk of chunkRows(raws.map(rawResponseRow), 7)) {
+    statements.push(db.insert(rawResponses).values(chunk).onConflictDoNothing());
+  }
+  const pointRows = points.map(({ quote, rawResponseId, eventId }) => ({
     symbol: quote.symbol,
     provider: quote.provider,
     timestamp: quote.timestamp,
     price: quote.price,
     rawResponseId,
+    eventId,
     createdAt: now,
   }));
-  for (const chunk of chunkRows(pointRows, 6)) {
-    statements.push(db.insert(pricePoints).values(chunk).onConflictDoNothing());
-  }
-  const firstEvent = statements.length;
-  for (const point of points) statements.push(insertEventIfPointIsNew(db, point, now));
-  if (statements.length === 0) return new Set();
+  for (const chunk of chunkRows(pointRows, 7)) statements.push(db.insert(pricePoints).values(chunk).onConflictDoNothing());
+  const firstEventStatement = statements.length;
+  // 6 parameters a row plus `now`: 16 rows stay within 100 bound parameters.
+  for (const chunk of chunkRows(points, 6)) statements.push(insertEventsOfNewPoints(db, chunk, now));
   const [first, ...rest] = statements;
   const results = await db.batch([first!, ...rest]);
   const written = new Set<string>();
-  points.forEach((point, index) => {
-    if (changedRows(results[firstEvent + index]) > 0) written.add(point.eventId);
-  });
+  for (const result of results.slice(firstEventStatement)) {
+    for (const row of result as { eventId: string }[]) written.add(row.eventId);
+  }
   return written;
 }
 
-function changedRows(result: unknown): number {
-  const changes = (result as { meta?: { changes?: number } } | undefined)?.meta?.changes;
-  return typeof changes === "number" ? changes : 0;
-}
-
 /**
- * The outbox row is inserted only when the point row carries this poll's raw_response_id, which is true
- * only if this batch inserted it.
+ * Outbox rows only for points whose row carries this very event's id, which is true only if this batch
+ * inserted the point; VALUES keeps the points' order, so per-symbol event order is the order of the points.
  */
-function insertEventIfPointIsNew(db: Database, point: PointWithEvent, now: number) {
-  const { quote } = point;
+function insertEventsOfNewPoints(db: Database, points: readonly PointWithEvent[], now: number) {
+  const values = sql.join(
+    points.map(
+      ({ quote, eventId, eventPayload }, ordinal) =>
+        sql`(${eventId}, ${quote.symbol}, ${quote.provider}, ${eventPayload}, ${quote.timestamp}, ${ordinal})`,
+    ),
+    sql`, `,
+  );
   // Drizzle inserts into every column in table order: id (NULL = next), event_id, symbol, provider,
   // payload, created_at, attempts, last_error.
-  return db.insert(outbox).select(sql`
-    SELECT NULL, ${point.eventId}, ${quote.symbol}, ${quote.provider}, ${point.eventPayload}, ${now}, 0, NULL
-    WHERE EXISTS (
-      SELECT 1 FROM ${pricePoints}
-      WHERE ${pricePoints.symbol} = ${quote.symbol} AND ${pricePoints.provider} = ${quote.provider}
-        AND ${pricePoints.timestamp} = ${quote.timestamp} AND ${pricePoints.rawResponseId} = ${point.rawResponseId}
-    )`);
+  return db
+    .insert(outbox)
+    .select(
+      sql`SELECT NULL, v.column1, v.column2, v.column3, v.column4, ${now}, 0, NULL FROM (VALUES ${values}) AS v
+        WHERE EXISTS (
+          SELECT 1 FROM ${pricePoints} AS p
+          WHERE p.symbol = v.column2 AND p.provider = v.column3 AND p.ts = v.column5 AND p.event_id = v.column1
+        )
+        ORDER BY v.column6`,
+    )
+    .returning({ eventId: outbox.eventId });
 }
 
 export interface StoredPoint {

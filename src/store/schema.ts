@@ -33,6 +33,8 @@ export const pricePoints = sqliteTable(
     timestamp: integer("ts").notNull(),
     price: real("price").notNull(),
     rawResponseId: text("raw_response_id").notNull(),
+    /** The price.updated event that announced this point (null for points loaded from elsewhere). */
+    eventId: text("event_id"),
     createdAt: integer("created_at").notNull(),
   },
   (table) => [uniqueIndex("price_points_symbol_provider_ts").on(table.symbol, table.provider, table.timestamp)],

@@ -4,6 +4,20 @@ import type { PriceEvent } from "../schemas/price-event";
 import type { Database } from "../store/db";
 import { storePoints, type StoredRaw } from "../store/prices";
 
+/** A raw response by id, as far as the points that came from it need to know. */
+export interface RawRef {
+  id: string;
+  /** When the provider's answer arrived, epoch ms. */
+  fetchedAt: number;
+}
+
+/** A quote to record; `rawToStore` is absent when a batch round stored the raw response already. */
+export interface QuoteToRecord {
+  quote: Quote;
+  raw: RawRef;
+  rawToStore?: StoredRaw;
+}
+
 /** A quote as it was recorded: whether it was new, and the event that announced it. */
 export interface RecordedQuote {
   quote: Quote;
@@ -18,23 +32,24 @@ export function identifyRaw(raw: RawResponse, symbols: readonly string[]): Store
 }
 
 /**
- * The one write path of a price, used by the latest-price path, manual polls, polling loops and batch
- * rounds alike: point (deduped) + outbox event in one D1 batch, with the raw response unless a batch round
- * stored it already (once for all its symbols).
+ * The one write path of prices, used by the latest-price path, manual polls, polling loops and batch rounds
+ * alike: points (deduped) + their outbox events + raw responses not stored yet, in one D1 batch, in order.
  */
-export async function recordQuote(db: Database, quote: Quote, raw: RawRef, rawToStore?: StoredRaw): Promise<RecordedQuote> {
-  const event = priceUpdated(quote, raw.id);
+export async function recordQuotes(db: Database, quotes: readonly QuoteToRecord[]): Promise<RecordedQuote[]> {
+  const events = quotes.map(({ quote, raw }) => priceUpdated(quote, raw.id));
+  const raws = [...new Map(quotes.flatMap(({ rawToStore }) => (rawToStore ? [[rawToStore.id, rawToStore] as const] : []))).values()];
   const written = await storePoints(
     db,
-    [{ quote, rawResponseId: raw.id, eventId: event.event_id, eventPayload: JSON.stringify(event) }],
-    rawToStore,
+    quotes.map(({ quote, raw }, index) => ({
+      quote,
+      rawResponseId: raw.id,
+      eventId: events[index]!.event_id,
+      eventPayload: JSON.stringify(events[index]),
+    })),
+    raws,
   );
-  return written.has(event.event_id) ? { quote, rawResponseId: raw.id, event } : { quote, rawResponseId: raw.id };
-}
-
-/** A raw response by id, as far as the points that came from it need to know. */
-export interface RawRef {
-  id: string;
-  /** When the provider's answer arrived, epoch ms. */
-  fetchedAt: number;
+  return quotes.map(({ quote, raw }, index) => {
+    const event = events[index]!;
+    return written.has(event.event_id) ? { quote, rawResponseId: raw.id, event } : { quote, rawResponseId: raw.id };
+  });
 }

@@ -21,7 +21,7 @@ import { readRecentPoints, type StoredRaw } from "../store/prices";
 import { SymbolStreams } from "../stream/symbol-streams";
 import { askWithFailover, candidates, isFailover } from "./failover";
 import { failed, succeeded, type LatestQuote, type Outcome } from "./outcome";
-import { identifyRaw, recordQuote, type RawRef, type RecordedQuote } from "./record";
+import { identifyRaw, recordQuotes, type QuoteToRecord, type RawRef, type RecordedQuote } from "./record";
 import type { SymbolTarget } from "./target";
 
 const KEY_TARGET = "target";
@@ -46,6 +46,15 @@ interface DeliveryState {
   /** Epoch ms of the next attempt; null when nothing is pending. */
   nextAt: number | null;
 }
+
+/** A quote waiting to be written, and the caller waiting for it. */
+interface PendingWrite extends QuoteToRecord {
+  resolve: (latest: LatestQuote) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Points per group-commit write: about 25 D1 statements, well within the per-invocation query limits. */
+const MAX_POINTS_PER_WRITE = 100;
 
 interface LoopState {
   subscriptions: Subscriptions;
@@ -77,6 +86,9 @@ export class SymbolObject extends DurableObject<Env> {
   private pointsRecorded = 0;
   /** Averages already stored, so repeated reads of an unchanged average write nothing. */
   private storedAverages = new Set<string>();
+  /** Quotes waiting for the next D1 write, and that write while it runs. */
+  private readonly writeQueue: PendingWrite[] = [];
+  private writing: Promise<void> | undefined;
   /** Events in the outbox not yet acknowledged by the sink; counted from D1 on first use. */
   private pendingEvents: number | undefined;
   /** Live price streams of this symbol (src/stream/): hibernatable sockets, recent events for resuming. */
@@ -220,15 +232,41 @@ export class SymbolObject extends DurableObject<Env> {
     }
   }
 
-  private async record(quote: Quote, raw: RawRef, rawToStore?: StoredRaw): Promise<LatestQuote> {
-    const recorded = await recordQuote(this.db, quote, raw, rawToStore);
-    this.remember(recorded, raw.fetchedAt);
-    if (recorded.event) {
-      this.streams.publish(recorded.event);
-      this.pointRecorded(quote);
-      await this.scheduleDelivery(Date.now());
+  /**
+   * Record a quote. Quotes that arrive while a write is under way are written together in the next D1
+   * batch (group commit): one round trip for many points, in arrival order, still by this single writer.
+   */
+  private record(quote: Quote, raw: RawRef, rawToStore?: StoredRaw): Promise<LatestQuote> {
+    return new Promise((resolve, reject) => {
+      this.writeQueue.push({ quote, raw, rawToStore, resolve, reject });
+      this.writing ??= this.drainWrites().finally(() => {
+        this.writing = undefined;
+      });
+    });
+  }
+
+  private async drainWrites(): Promise<void> {
+    while (this.writeQueue.length > 0) {
+      const batch = this.writeQueue.splice(0, MAX_POINTS_PER_WRITE);
+      let recorded: RecordedQuote[];
+      try {
+        recorded = await recordQuotes(this.db, batch);
+      } catch (error) {
+        for (const write of batch) write.reject(error);
+        continue;
+      }
+      let newPoints = 0;
+      recorded.forEach((point, index) => {
+        this.remember(point, batch[index]!.raw.fetchedAt);
+        if (point.event) {
+          newPoints++;
+          this.streams.publish(point.event);
+          this.pointRecorded(point.quote);
+        }
+        batch[index]!.resolve(this.latestQuote!);
+      });
+      if (newPoints > 0) await this.scheduleDelivery(Date.now());
     }
-    return this.latestQuote!;
   }
 
   /** The consumer of each new point: the averages' window and the outbox count follow it. */
