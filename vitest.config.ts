@@ -28,6 +28,7 @@ function testBindings(fixtureServerUrl: string): Record<string, string> {
 const FAILOVER_TESTS = "test/failover/**/*.test.ts";
 const SINK_FAULT_TESTS = "test/sink-faults/**/*.test.ts";
 const SINK_E2E_TESTS = "test/sinks-e2e/**/*.test.ts";
+const BROWSER_TESTS = "test/browser/**/*.test.ts";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -56,7 +57,7 @@ export default defineConfig(async () => {
   return {
     test: {
       projects: [
-        project("service", ["test/**/*.test.ts", SINK_E2E_TESTS], [FAILOVER_TESTS, SINK_FAULT_TESTS]),
+        project("service", ["test/**/*.test.ts", SINK_E2E_TESTS], [FAILOVER_TESTS, SINK_FAULT_TESTS, BROWSER_TESTS]),
         // Its own fixture server, so taking the sink down does not slow other tests' deliveries.
         project("sink-faults", [SINK_FAULT_TESTS], [], () => ({ EVENT_SINK_TIMEOUT_MS: "500" })),
         // The same end-to-end delivery test through the other two sinks.
@@ -75,6 +76,8 @@ export default defineConfig(async () => {
         })),
         // Yahoo by default with Finnhub behind it: the deployed shape of failover.
         project("failover", [FAILOVER_TESTS], [], () => ({ DEFAULT_PROVIDER: "yfinance", FALLBACK_PROVIDERS: "finnhub" })),
+        // In Node, not workerd: the dashboard in Chromium against a `wrangler dev` the test starts (test/browser/).
+        { test: { name: "browser", include: [BROWSER_TESTS], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 } },
       ],
     },
   };

@@ -11,6 +11,7 @@ import { healthRoutes } from "./routes/health";
 import { jobsRoutes } from "./routes/jobs";
 import { pricesRoutes } from "./routes/prices";
 import { providersRoutes } from "./routes/providers";
+import { streamRoutes } from "./routes/stream";
 import { SERVICE_VERSION } from "./version";
 
 export interface AppEnv {
@@ -58,6 +59,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   jobsRoutes(app);
   averagesRoutes(app);
   providersRoutes(app);
+  streamRoutes(app);
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

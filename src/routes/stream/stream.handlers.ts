@@ -1,0 +1,21 @@
+import type { RouteHandler } from "@hono/zod-openapi";
+import type { AppEnv } from "../../app";
+import { readConfig } from "../../env";
+import { serverSentEventStream, webSocketStream } from "../../stream/client-stream";
+import { DEFAULT_HEARTBEAT_SECONDS, type StreamRequest } from "../../stream/protocol";
+import { SSE_HEADERS } from "../../stream/sse";
+import type { streamRoute } from "./stream.routes";
+
+export const streamPrices: RouteHandler<typeof streamRoute, AppEnv> = (c) => {
+  const { symbols, provider, last_event_id, heartbeat } = c.req.valid("query");
+  const request: StreamRequest = {
+    provider: provider ?? readConfig(c.env).DEFAULT_PROVIDER,
+    symbols,
+    resumeAfter: c.req.valid("header")["last-event-id"] ?? last_event_id,
+    heartbeatSeconds: heartbeat ?? DEFAULT_HEARTBEAT_SECONDS,
+  };
+  if (c.req.header("upgrade")?.toLowerCase() === "websocket") return webSocketStream(c.env, request);
+  // HEAD has no body to stream: answering it must not open anything.
+  if (c.req.method === "HEAD") return new Response(null, { headers: SSE_HEADERS });
+  return serverSentEventStream(c.env, request);
+};

@@ -1,0 +1,117 @@
+import type { PriceEvent } from "../schemas/price-event";
+import { ReplayRequestSchema, type ResumeAnswer } from "./protocol";
+import { RecentEvents } from "./recent-events";
+
+/** Tag of stream sockets among the object's hibernatable WebSockets. */
+const STREAM_TAG = "price-stream";
+
+/**
+ * What a socket needs to remember across hibernation (serializeAttachment): whether it receives live events
+ * yet, and, while it waits for its replay, the newest event it has not been sent.
+ */
+interface SocketState {
+  live: boolean;
+  /** Events after this seq were published while the socket waited; its replay includes them. */
+  waitingSince: number;
+}
+
+function stateOf(socket: WebSocket): SocketState {
+  const state: unknown = socket.deserializeAttachment();
+  if (typeof state === "object" && state !== null && "live" in state && "waitingSince" in state) {
+    return { live: state.live === true, waitingSince: Number(state.waitingSince) };
+  }
+  // A socket without state was accepted live (older code, or no resume): treat it as live.
+  return { live: true, waitingSince: 0 };
+}
+
+/**
+ * The stream side of one symbol object: accepts stream sockets with the Hibernation API, keeps the recent events
+ * for resuming, and sends every new event to every live socket. SymbolObject delegates to it from `fetch`
+ * (connect), `webSocketMessage`, `webSocketClose` and `record` (publish). See protocol.ts for the design.
+ */
+export class SymbolStreams {
+  private readonly recent: RecentEvents;
+
+  constructor(private readonly ctx: DurableObjectState) {
+    this.recent = new RecentEvents(ctx.storage.sql);
+  }
+
+  /** A stream connection from the Worker: `GET /stream[?resume=<event id>]` with `Upgrade: websocket`. */
+  connect(request: Request): Response {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("a stream connection is a WebSocket upgrade", { status: 426 });
+    }
+    const resume = new URL(request.url).searchParams.get("resume");
+    const { 0: client, 1: socket } = new WebSocketPair();
+    this.ctx.acceptWebSocket(socket, [STREAM_TAG]);
+    if (resume === null) {
+      socket.serializeAttachment({ live: true, waitingSince: 0 } satisfies SocketState);
+    } else {
+      const found = this.recent.find(resume);
+      if (found) {
+        // The resume point is ours: replay what came after it and go live, in this one turn, so no event is
+        // published in between.
+        send(socket, { type: "stream.resume", found: true, recorded_at: found.recordedAt });
+        for (const event of this.recent.replay(found.seq)) socket.send(event.json);
+        socket.serializeAttachment({ live: true, waitingSince: 0 } satisfies SocketState);
+      } else {
+        socket.serializeAttachment({ live: false, waitingSince: this.recent.newestSeq() } satisfies SocketState);
+        send(socket, { type: "stream.resume", found: false, recorded_at: null });
+      }
+    }
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** A new point was stored: keep its event for resuming, and send it to every live stream. */
+  publish(event: PriceEvent): void {
+    const json = JSON.stringify(event);
+    try {
+      this.recent.append(event.event_id, Date.now(), json);
+    } catch (error) {
+      // Streams are a view: a storage hiccup here must never fail the recording of the point itself.
+      console.error("stream: keeping a recent event failed", error);
+    }
+    for (const socket of this.ctx.getWebSockets(STREAM_TAG)) {
+      if (!stateOf(socket).live) continue;
+      try {
+        // Queues and returns: a slow reader never holds up the poll that produced the event.
+        socket.send(json);
+      } catch {
+        // A socket that is closing right now; webSocketClose releases it.
+      }
+    }
+  }
+
+  /** The Worker's replay request for a waiting socket (the only message a stream socket may send). */
+  message(socket: WebSocket, message: string | ArrayBuffer): void {
+    const text = typeof message === "string" ? message : new TextDecoder().decode(message);
+    let request: unknown;
+    try {
+      request = JSON.parse(text);
+    } catch {
+      request = undefined;
+    }
+    const parsed = ReplayRequestSchema.safeParse(request);
+    if (!parsed.success) {
+      socket.close(1008, "a stream socket only sends stream.replay");
+      return;
+    }
+    const state = stateOf(socket);
+    if (state.live) return;
+    for (const event of this.recent.replay(state.waitingSince, parsed.data.since)) socket.send(event.json);
+    socket.serializeAttachment({ live: true, waitingSince: 0 } satisfies SocketState);
+  }
+
+  /** The Worker side went away (its client left, or its stream ended): complete the close handshake. */
+  closed(socket: WebSocket): void {
+    try {
+      socket.close(1000, "stream closed");
+    } catch {
+      // Already closed (the runtime may have answered the close itself).
+    }
+  }
+}
+
+function send(socket: WebSocket, answer: ResumeAnswer): void {
+  socket.send(JSON.stringify(answer));
+}

@@ -1,0 +1,23 @@
+/** What a stream's events are checked against: the stored points, as GET /prices/history answers them. */
+import type { PriceEvent } from "../../src/schemas/price-event";
+import { call } from "./api";
+
+export interface StoredPoint {
+  price: number;
+  timestamp: string;
+}
+
+/** The stored points of a symbol, oldest first. */
+export async function storedHistory(symbol: string, provider = "synthetic"): Promise<StoredPoint[]> {
+  const answer = await call<{ points: StoredPoint[] }>(`/prices/history?symbol=${symbol}&provider=${provider}&limit=1000`);
+  if (answer.status !== 200) throw new Error(`history of ${symbol} answered ${answer.status}`);
+  return [...answer.body.points].reverse();
+}
+
+/** An event as the point it announces. */
+export const pointOf = (event: PriceEvent): StoredPoint => ({ price: event.price, timestamp: event.timestamp });
+
+/** The stored points strictly after `after` and up to `upTo` (ISO timestamps compare as text). */
+export function pointsBetween(points: StoredPoint[], after: string | undefined, upTo: string): StoredPoint[] {
+  return points.filter((point) => (after === undefined || point.timestamp > after) && point.timestamp <= upTo);
+}
