@@ -29,6 +29,8 @@ const KEY_LATEST = "latest";
 const KEY_DELIVERY = "delivery";
 const KEY_LOOP = "loop";
 
+/** New events wait this long for company, so a busy symbol delivers them in batches rather than one by one. */
+const DELIVERY_COALESCE_MS = 50;
 const DELIVERY_BACKOFF_BASE_MS = 1_000;
 const DELIVERY_BACKOFF_CAP_MS = 60_000;
 const RATE_LIMIT_BACKOFF_BASE_MS = 5_000;
@@ -265,7 +267,9 @@ export class SymbolObject extends DurableObject<Env> {
         }
         batch[index]!.resolve(this.latestQuote!);
       });
-      if (newPoints > 0) await this.scheduleDelivery(Date.now());
+      // Once per write, not per point: the latest survives eviction, and events go out in batches.
+      this.ctx.storage.kv.put(KEY_LATEST, this.latestQuote);
+      if (newPoints > 0) await this.scheduleDelivery(Date.now() + DELIVERY_COALESCE_MS);
     }
   }
 
@@ -327,7 +331,6 @@ export class SymbolObject extends DurableObject<Env> {
           rawResponseId: recorded.rawResponseId,
           checkedAt,
         };
-    this.ctx.storage.kv.put(KEY_LATEST, this.latestQuote);
   }
 
   // --- polling loop -------------------------------------------------------------------------------------
