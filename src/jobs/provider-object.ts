@@ -25,6 +25,7 @@ const KEY_ROUND = "round";
 const RATE_LIMIT_BACKOFF_BASE_MS = 5_000;
 const RATE_LIMIT_BACKOFF_CAP_MS = 15 * 60_000;
 const VERIFY_JOBS_EVERY_MS = 5 * 60_000;
+const CONCURRENT_BATCH_REQUESTS = 4;
 
 interface BatchSymbol {
   subscriptions: Subscriptions;
@@ -138,8 +139,13 @@ export class ProviderObject extends DurableObject<Env> {
       .filter(([, entry]) => entry.dueAt <= now)
       .map(([symbol]) => symbol);
     const batchSize = getProvider(this.provider).batchSize;
-    for (let start = 0; start < due.length; start += batchSize) {
-      await this.pollBatch(this.provider, due.slice(start, start + batchSize));
+    const batches: string[][] = [];
+    for (let start = 0; start < due.length; start += batchSize) batches.push(due.slice(start, start + batchSize));
+    // A few requests at a time: a round's quotes are close together in time (Binance stamps them on
+    // arrival), without opening more than a handful of connections to one provider.
+    const provider = this.provider;
+    for (let start = 0; start < batches.length; start += CONCURRENT_BATCH_REQUESTS) {
+      await Promise.all(batches.slice(start, start + CONCURRENT_BATCH_REQUESTS).map((batch) => this.pollBatch(provider, batch)));
     }
     this.saveRound();
     await this.armAlarm();

@@ -1,0 +1,51 @@
+/** How much each case does: `--quick` (under a minute, for development) or the full run (minutes). */
+
+export interface Settings {
+  mode: "quick" | "full";
+  /** Also build the minified bundle, for comparison (not in quick mode). */
+  minifiedBundle: boolean;
+  /** Cases to run (all unless --only=a,b names some). */
+  only: ReadonlySet<string> | undefined;
+  http: { connections: number; durationSeconds: number; warmupSeconds: number; rounds: number };
+  ingest: { oneObjectPoints: number; oneObjectConcurrency: readonly number[]; manySymbols: number; manyPointsPerSymbol: number; rounds: number };
+  movingAverage: { historySizes: readonly number[]; window: number; samples: number };
+  fanOut: { symbols: number; delayMs: number; timeoutMs: number };
+  stream: { clients: readonly number[]; seconds: number; jobSymbols: number; warmupMs: number };
+}
+
+export const CASE_NAMES = ["bundle", "http", "ingest", "fan-out", "moving-average", "stream"] as const;
+export type CaseName = (typeof CASE_NAMES)[number];
+
+const QUICK: Omit<Settings, "only"> = {
+  mode: "quick",
+  minifiedBundle: false,
+  http: { connections: 16, durationSeconds: 1, warmupSeconds: 1, rounds: 2 },
+  ingest: { oneObjectPoints: 150, oneObjectConcurrency: [1, 32], manySymbols: 100, manyPointsPerSymbol: 2, rounds: 1 },
+  movingAverage: { historySizes: [1_000, 100_000], window: 50, samples: 60 },
+  fanOut: { symbols: 200, delayMs: 50, timeoutMs: 30_000 },
+  stream: { clients: [20], seconds: 2, jobSymbols: 5, warmupMs: 1_000 },
+};
+
+const FULL: Omit<Settings, "only"> = {
+  mode: "full",
+  minifiedBundle: true,
+  http: { connections: 32, durationSeconds: 3, warmupSeconds: 2, rounds: 7 },
+  ingest: { oneObjectPoints: 1_000, oneObjectConcurrency: [1, 8, 64], manySymbols: 100, manyPointsPerSymbol: 10, rounds: 3 },
+  movingAverage: { historySizes: [1_000, 100_000, 1_000_000], window: 50, samples: 1_000 },
+  fanOut: { symbols: 500, delayMs: 50, timeoutMs: 90_000 },
+  stream: { clients: [200, 1_000, 2_000], seconds: 10, jobSymbols: 50, warmupMs: 3_000 },
+};
+
+export function parseSettings(argv: readonly string[]): Settings {
+  const quick = argv.includes("--quick");
+  const onlyArg = argv.find((arg) => arg.startsWith("--only="));
+  const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",").filter(Boolean)) : undefined;
+  for (const name of only ?? []) {
+    if (!(CASE_NAMES as readonly string[]).includes(name)) throw new Error(`unknown case ${name}; cases: ${CASE_NAMES.join(", ")}`);
+  }
+  return { ...(quick ? QUICK : FULL), only };
+}
+
+export function shouldRun(settings: Settings, name: CaseName): boolean {
+  return settings.only === undefined || settings.only.has(name);
+}

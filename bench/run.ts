@@ -1,0 +1,133 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=http,ingest]`: measures the service on local workerd against baselines
+ * taken in the same run, writes BENCHMARKS.md and prints it. See the "Method" paragraphs of each case there.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { bundleCase } from "./cases/bundle";
+import type { BenchContext } from "./cases/context";
+import { fanOutCase } from "./cases/fan-out";
+import { httpCase } from "./cases/http";
+import { ingestCase } from "./cases/ingest";
+import { movingAverageCase } from "./cases/moving-average";
+import { streamCase } from "./cases/stream";
+import { describeMachine, loadAverage } from "./node/machine";
+import { ProviderStandIn } from "./node/provider-stand-in";
+import { renderReport, type CaseReport } from "./node/report";
+import { startService, type Service } from "./node/service";
+import { parseSettings, shouldRun, type CaseName, type Settings } from "./node/settings";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+/** Logs of the last run (gitignored). */
+const OUT_DIR = path.join(ROOT, "bench", ".out");
+
+const startedAt = performance.now();
+
+function log(message: string): void {
+  console.error(`[bench ${((performance.now() - startedAt) / 1000).toFixed(1)} s] ${message}`);
+}
+
+/** The service's settings: offline synthetic default, no sink, no client rate limit, providers at the stand-in. */
+function serviceVars(standIn: ProviderStandIn): Record<string, string> {
+  return {
+    DEFAULT_PROVIDER: "synthetic",
+    EVENT_SINK: "none",
+    RATE_LIMIT_PER_MINUTE: "0",
+    MAX_SYMBOLS_PER_JOB: "500",
+    FINNHUB_API_KEY: "bench-finnhub-key",
+    PROVIDER_TIMEOUT_MS: "10000",
+    ...standIn.providerVars(),
+  };
+}
+
+type ServiceCase = (ctx: BenchContext) => Promise<CaseReport>;
+
+const SERVICE_CASES: readonly [CaseName, string, ServiceCase][] = [
+  ["http", "1. HTTP: fresh latest price vs a bare route", httpCase],
+  ["ingest", "2. Ingest: points per second through symbol objects", ingestCase],
+  ["fan-out", "4. Poll fan-out: one round for 500 symbols", fanOutCase],
+  ["moving-average", "3. Moving average vs history size", movingAverageCase],
+  ["stream", "6. Live stream (SSE) fan-out", streamCase],
+];
+
+/** A case that threw is reported as such; the run goes on. Each report says how busy the machine was. */
+async function guarded(title: string, body: () => Promise<CaseReport>): Promise<CaseReport> {
+  const load = `Load average (1/5/15 min) when the case started: ${loadAverage()}.`;
+  try {
+    const report = await body();
+    return { ...report, method: [...report.method, load] };
+  } catch (error) {
+    log(`${title} failed: ${String(error)}`);
+    return { title, method: [`**Failed in this run:** ${error instanceof Error ? error.message : String(error)}`, load], tables: [], goals: [], notes: [] };
+  }
+}
+
+/**
+ * The cases that need the service. `beforeCases` (the bundle case) runs while wrangler dev starts, and is
+ * awaited before any measurement so that it never competes with one.
+ */
+async function runServiceCases(settings: Settings, workDir: string, commands: string[], beforeCases: Promise<void>): Promise<CaseReport[]> {
+  const wanted = SERVICE_CASES.filter(([name]) => shouldRun(settings, name));
+  if (wanted.length === 0) {
+    await beforeCases;
+    return [];
+  }
+  const reports: CaseReport[] = [];
+  const standIn = await ProviderStandIn.start();
+  let service: Service | undefined;
+  try {
+    log("starting wrangler dev");
+    const starting = startService({ root: ROOT, workDir, vars: serviceVars(standIn) });
+    await Promise.allSettled([starting, beforeCases]);
+    service = await starting;
+    commands.push(service.command.replaceAll(workDir, "<tmp>"));
+    const ctx: BenchContext = { root: ROOT, workDir, service, standIn, settings, log };
+    for (const [name, title, body] of wanted) {
+      log(`case ${name}`);
+      reports.push(await guarded(title, () => body(ctx)));
+    }
+  } finally {
+    log("stopping wrangler dev");
+    await service?.stop();
+    await standIn.close();
+    log("stopped");
+    if (service) copyFileSync(service.logFile, path.join(OUT_DIR, "wrangler-dev.log"));
+  }
+  return reports;
+}
+
+async function main(): Promise<void> {
+  const settings = parseSettings(process.argv.slice(2));
+  mkdirSync(OUT_DIR, { recursive: true });
+  const workDir = mkdtempSync(path.join(os.tmpdir(), "mds-bench-"));
+  const machine = await describeMachine(ROOT);
+  const commands = [
+    `npm run bench${settings.mode === "quick" ? " -- --quick" : ""}`,
+    "wrangler deploy --dry-run --outdir <tmp>/build bench/bench-worker.ts",
+    "wrangler d1 migrations apply DB --local --persist-to <tmp>/state",
+  ];
+  const reports: CaseReport[] = [];
+  try {
+    const bundle = shouldRun(settings, "bundle")
+      ? guarded("5. Bundle size", () => bundleCase(ROOT, workDir, settings.minifiedBundle)).then((report) => void reports.push(report))
+      : Promise.resolve();
+    reports.push(...(await runServiceCases(settings, workDir, commands, bundle)));
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  machine.rows.push(["load average (1/5/15 min) at the end", loadAverage()]);
+  reports.sort((a, b) => a.title.localeCompare(b.title));
+  const markdown = renderReport(
+    { date: new Date().toISOString(), mode: settings.mode, machine, commands, durationSeconds: (performance.now() - startedAt) / 1000 },
+    reports,
+  );
+  writeFileSync(path.join(ROOT, "BENCHMARKS.md"), markdown);
+  console.log(markdown);
+  log("BENCHMARKS.md written");
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
