@@ -2,10 +2,10 @@ import { DurableObject } from "cloudflare:workers";
 import { readConfig, type Config, type Env } from "../env";
 import { ApiError } from "../errors";
 import { fetchQuotes } from "../providers/http";
-import type { ProviderName } from "../providers/provider";
+import type { ProviderName, QuoteBatch } from "../providers/provider";
 import { getProvider, providerConfig } from "../providers/registry";
 import { database, type Database } from "../store/db";
-import { storeRawResponse } from "../store/prices";
+import { storeRawResponse, type StoredRaw } from "../store/prices";
 import { symbolObject } from "../symbol/target";
 import { askWithFailover, candidates, isFailover } from "../symbol/failover";
 import { settled } from "../symbol/outcome";
@@ -37,6 +37,13 @@ interface RoundState {
   /** Consecutive rate-limited rounds, for backoff. */
   rateLimitedRounds: number;
   verifiedAt: number;
+}
+
+interface FetchedBatch {
+  symbols: string[];
+  startedAt: number;
+  batch: QuoteBatch;
+  raw: StoredRaw;
 }
 
 export interface ProviderStatus extends HealthReport {
@@ -141,22 +148,26 @@ export class ProviderObject extends DurableObject<Env> {
     const batchSize = getProvider(this.provider).batchSize;
     const batches: string[][] = [];
     for (let start = 0; start < due.length; start += batchSize) batches.push(due.slice(start, start + batchSize));
-    // A few requests at a time: a round's quotes are close together in time (Binance stamps them on
-    // arrival), without opening more than a handful of connections to one provider.
+    // First every request (a few at a time), then the hand-out: a round's quotes are close together in time
+    // (Binance stamps them on arrival), without opening more than a handful of connections to one provider.
     const provider = this.provider;
+    const fetched: FetchedBatch[] = [];
     for (let start = 0; start < batches.length; start += CONCURRENT_BATCH_REQUESTS) {
-      await Promise.all(batches.slice(start, start + CONCURRENT_BATCH_REQUESTS).map((batch) => this.pollBatch(provider, batch)));
+      const answers = await Promise.all(batches.slice(start, start + CONCURRENT_BATCH_REQUESTS).map((batch) => this.fetchBatch(provider, batch)));
+      for (const answer of answers) if (answer) fetched.push(answer);
     }
+    await Promise.all(fetched.map((batch) => this.handOut(provider, batch)));
     this.saveRound();
     await this.armAlarm();
   }
 
-  private async pollBatch(provider: ProviderName, symbols: string[]): Promise<void> {
+  /** One provider request for a batch; undefined when the budget postponed it or the request failed (handled). */
+  private async fetchBatch(provider: ProviderName, symbols: string[]): Promise<FetchedBatch | undefined> {
     const startedAt = Date.now();
     const budget = await this.acquire(provider);
     if (!budget.granted) {
       this.postpone(symbols, startedAt + budget.retryAfterMs);
-      return;
+      return undefined;
     }
     try {
       const batch = await fetchQuotes(getProvider(provider), symbols, providerConfig(this.config, provider));
@@ -164,24 +175,30 @@ export class ProviderObject extends DurableObject<Env> {
       this.round.rateLimitedRounds = 0;
       const raw = identifyRaw(batch.raw!, symbols);
       await storeRawResponse(this.db, raw);
-      const failures = new Map([...batch.failures].map(([symbol, error]) => [symbol, error.toWire()]));
-      await Promise.all(
-        [...batch.quotes].map(async ([symbol, quote]) => {
-          const target = { provider, symbol };
-          const outcome = settled(await symbolObject(this.env, target).ingest(target, quote, { id: raw.id, fetchedAt: raw.fetchedAt }));
-          if (!outcome.ok) failures.set(symbol, outcome.error);
-        }),
-      );
-      const at = Date.now();
-      const ok = symbols.filter((symbol) => !failures.has(symbol));
-      await recordJobRuns(this.db, this.pollsPerJob(ok), { ok: true, at });
-      for (const [symbol, error] of failures) {
-        await recordJobRuns(this.db, this.pollsPerJob([symbol]), { ok: false, at, error: `${error.code}: ${error.message}` });
-      }
-      this.advance(symbols, startedAt);
+      return { symbols, startedAt, batch, raw };
     } catch (error) {
       await this.roundFailed(provider, symbols, startedAt, error);
+      return undefined;
     }
+  }
+
+  /** Each quote to its symbol object, which does the writes; then the jobs' counts. */
+  private async handOut(provider: ProviderName, { symbols, startedAt, batch, raw }: FetchedBatch): Promise<void> {
+    const failures = new Map([...batch.failures].map(([symbol, error]) => [symbol, error.toWire()]));
+    await Promise.all(
+      [...batch.quotes].map(async ([symbol, quote]) => {
+        const target = { provider, symbol };
+        const outcome = settled(await symbolObject(this.env, target).ingest(target, quote, { id: raw.id, fetchedAt: raw.fetchedAt }));
+        if (!outcome.ok) failures.set(symbol, outcome.error);
+      }),
+    );
+    const at = Date.now();
+    const ok = symbols.filter((symbol) => !failures.has(symbol));
+    await recordJobRuns(this.db, this.pollsPerJob(ok), { ok: true, at });
+    for (const [symbol, error] of failures) {
+      await recordJobRuns(this.db, this.pollsPerJob([symbol]), { ok: false, at, error: `${error.code}: ${error.message}` });
+    }
+    this.advance(symbols, startedAt);
   }
 
   private async roundFailed(provider: ProviderName, symbols: string[], startedAt: number, error: unknown): Promise<void> {
