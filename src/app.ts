@@ -48,7 +48,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
 
   app.onError((error) => errorResponse(toApiError(error)));
-  app.notFound((c) => errorResponse(new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) => errorResponse(new ApiError("not_found", `no route for ${c.req.method} ${c.req.path.slice(0, 200)}`)));
 
   // Cheapest refusals first: oversized bodies, then clients over their budget, then missing keys; a body is
   // parsed only for a client that may send it.
