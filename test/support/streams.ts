@@ -55,15 +55,7 @@ export async function openSse(path: string, headers: Record<string, string> = {}
     events,
     comments,
     priceEvents,
-    waitForPriceEvents: (count, timeout = 10_000) =>
-      vi.waitFor(
-        () => {
-          const received = priceEvents();
-          if (received.length < count) throw new Error(`${received.length}/${count} price events so far`);
-          return received;
-        },
-        { timeout, interval: 50 },
-      ),
+    waitForPriceEvents: (count, timeout = 10_000) => waitForCount(priceEvents, count, timeout),
     waitForComment: (pattern, timeout = 5_000) =>
       vi.waitFor(
         () => {
@@ -106,15 +98,19 @@ export async function openWebSocket(path: string): Promise<WebSocketClient> {
     socket,
     messages,
     priceEvents,
-    waitForPriceEvents: (count, timeout = 10_000) =>
-      vi.waitFor(
-        () => {
-          const received = priceEvents();
-          if (received.length < count) throw new Error(`${received.length}/${count} price events so far`);
-          return received;
-        },
-        { timeout, interval: 50 },
-      ),
+    waitForPriceEvents: (count, timeout = 10_000) => waitForCount(priceEvents, count, timeout),
     closed,
   };
+}
+
+/** Wait until `read` returns at least `count` price events. */
+function waitForCount(read: () => PriceEvent[], count: number, timeout: number): Promise<PriceEvent[]> {
+  return vi.waitFor(
+    () => {
+      const received = read();
+      if (received.length < count) throw new Error(`${received.length}/${count} price events so far`);
+      return received;
+    },
+    { timeout, interval: 50 },
+  );
 }
