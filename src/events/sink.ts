@@ -19,17 +19,21 @@ export interface SinkErrorDetails {
   retryable: boolean;
   /** How long the broker asked us to wait (its Retry-After), when it said so. */
   retryAfterMs?: number;
+  /** How many leading events of the batch the broker did acknowledge before the failure (0 when unknown). */
+  acknowledged?: number;
 }
 
 /** A batch was not (wholly) acknowledged. The message names the sink and the reason, never a credential. */
 export class SinkError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
+  readonly acknowledged: number;
 
   constructor(message: string, details: SinkErrorDetails) {
     super(message);
     this.name = "SinkError";
     this.retryable = details.retryable;
+    this.acknowledged = details.acknowledged ?? 0;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
   }
 }
@@ -185,6 +189,37 @@ export function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The values of a body of concatenated JSON (`{…}{…}` or one per line), as Kafka REST v3 streams delivery reports.
+ * Parsing stops at the first value that is not well-formed: what comes after it is unknown.
+ */
+export function splitConcatenatedJson(text: string): unknown[] {
+  const values: unknown[] = [];
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let start = -1;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]!;
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (char === "\\") escaped = true;
+      else if (char === '"') inString = false;
+      continue;
+    }
+    if (char === '"') inString = true;
+    else if (char === "{" || char === "[") {
+      if (depth === 0) start = index;
+      depth++;
+    } else if ((char === "}" || char === "]") && depth > 0 && --depth === 0) {
+      const value = parseJson(text.slice(start, index + 1));
+      if (value === undefined) return values;
+      values.push(value);
+    }
+  }
+  return values;
 }
 
 export function truncate(text: string, max = 300): string {

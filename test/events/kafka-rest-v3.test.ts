@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { KafkaRestV3Sink } from "../../src/events/kafka-rest-v3";
+import { splitConcatenatedJson } from "../../src/events/sink";
 import type { PriceEvent } from "../../src/schemas/price-event";
 import { requestsMatching, whenRequested } from "../support/scenario";
 import { isolatedBase, sampleEvents, sinkRejection } from "../support/sink-tests";
@@ -53,6 +54,9 @@ function deliveryReport(event: PriceEvent, offset: number) {
 
 const events = (...symbols: string[]) => sampleEvents("yfinance", 100, ...symbols);
 
+/** A streamed answer: one report per record, concatenated (the spec's streaming mode of produceRecord). */
+const streamed = (...reports: unknown[]) => ({ body: reports.map((report) => JSON.stringify(report)).join("\n") });
+
 const recordsPath = (id: string, prefix = "") => `/${id}${prefix}/v3/clusters/${CLUSTER}/topics/${TOPIC}/records`;
 
 function sink(base: string, timeoutMs?: number) {
@@ -62,24 +66,36 @@ function sink(base: string, timeoutMs?: number) {
 const rejection = (promise: Promise<unknown>) => sinkRejection(promise, [API_KEY, API_SECRET, BASIC.slice("Basic ".length)]);
 
 describe("kafka-rest (v3) sink: the wire format", () => {
-  it("POSTs each event as one spec-conforming record, in order: key = STRING symbol, value = JSON event, Basic auth", async () => {
+  it("POSTs the whole batch in one request of concatenated spec-conforming records, in order: key = STRING symbol, value = JSON event, Basic auth", async () => {
     const { id, base } = isolatedBase();
     const batch = events("AAPL", "MSFT", "AAPL");
-    await whenRequested({ match: id, method: "POST", responses: batch.map((event, i) => ({ json: deliveryReport(event, i) })) });
+    await whenRequested({ match: id, method: "POST", responses: [streamed(...batch.map((event, i) => deliveryReport(event, i)))] });
 
     await sink(base).publish(batch);
 
     const requests = await requestsMatching(id);
-    expect(requests).toHaveLength(3);
-    requests.forEach((request, i) => {
-      expect(request.method).toBe("POST");
-      expect(request.url).toBe(recordsPath(id));
-      expect(request.headers["content-type"]).toBe("application/json");
-      expect(request.headers.authorization).toBe(BASIC);
-      const record = ProduceRequestSchema.parse(JSON.parse(request.body));
+    expect(requests).toHaveLength(1);
+    const [request] = requests;
+    expect(request!.method).toBe("POST");
+    expect(request!.url).toBe(recordsPath(id));
+    expect(request!.headers["content-type"]).toBe("application/json");
+    expect(request!.headers.authorization).toBe(BASIC);
+    const records = splitConcatenatedJson(request!.body).map((record) => ProduceRequestSchema.parse(record));
+    expect(records).toHaveLength(3);
+    records.forEach((record, i) => {
       expect(record.key).toEqual({ type: "STRING", data: batch[i]?.symbol });
       expect(record.value).toEqual({ type: "JSON", data: batch[i] });
     });
+  });
+
+  it("sends 100 records in one request: a backlog costs one subrequest per batch", async () => {
+    const { id, base } = isolatedBase();
+    const batch = Array.from({ length: 100 }, (_, i) => events(`S${i}`)[0]!);
+    await whenRequested({ match: id, method: "POST", responses: [streamed(...batch.map((event, i) => deliveryReport(event, i)))] });
+
+    await sink(base).publish(batch);
+
+    expect(await requestsMatching(id)).toHaveLength(1);
   });
 
   it("keeps a path prefix of KAFKA_REST_URL, such as Confluent Cloud's /kafka, without doubling slashes", async () => {
@@ -112,7 +128,7 @@ describe("kafka-rest (v3) sink: the wire format", () => {
 });
 
 describe("kafka-rest (v3) sink: failures reject with a SinkError", () => {
-  it("a 5xx is retryable, and the records after the failed one are not sent (order is kept across retries)", async () => {
+  it("a 5xx is retryable, and nothing of the batch counts as acknowledged", async () => {
     const { id, base } = isolatedBase();
     await whenRequested({ match: id, responses: [{ status: 500, json: { error_code: 500, message: "Internal Server Error" } }] });
 
@@ -120,6 +136,7 @@ describe("kafka-rest (v3) sink: failures reject with a SinkError", () => {
 
     expect(error.retryable).toBe(true);
     expect(error.message).toContain("HTTP 500");
+    expect(error.acknowledged).toBe(0);
     expect(await requestsMatching(id)).toHaveLength(1);
   });
 
@@ -168,12 +185,12 @@ describe("kafka-rest (v3) sink: failures reject with a SinkError", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it("an HTTP 200 whose delivery report has another error_code is a failure of that record", async () => {
+  it("an HTTP 200 whose delivery report has another error_code is a failure of that record; the ones before it count as acknowledged", async () => {
     const { id, base } = isolatedBase();
     const batch = events("AAPL", "MSFT", "TSLA");
     await whenRequested({
       match: id,
-      responses: [{ json: deliveryReport(batch[0]!, 0) }, { json: { error_code: 400, message: "Bad Request: data=1 is not a base64 string." } }],
+      responses: [streamed(deliveryReport(batch[0]!, 0), { error_code: 400, message: "Bad Request: data=1 is not a base64 string." }, deliveryReport(batch[2]!, 1))],
     });
 
     const error = await rejection(sink(base).publish(batch));
@@ -181,7 +198,20 @@ describe("kafka-rest (v3) sink: failures reject with a SinkError", () => {
     expect(error.retryable).toBe(false);
     expect(error.message).toContain(`event 2 of 3 (${batch[1]?.event_id})`);
     expect(error.message).toContain("error_code 400");
-    expect(await requestsMatching(id)).toHaveLength(2);
+    expect(error.acknowledged).toBe(1);
+    expect(await requestsMatching(id)).toHaveLength(1);
+  });
+
+  it("fewer delivery reports than records (the stream broke off) is retryable, from the first record without one", async () => {
+    const { id, base } = isolatedBase();
+    const batch = events("AAPL", "MSFT", "TSLA");
+    await whenRequested({ match: id, responses: [streamed(deliveryReport(batch[0]!, 0), deliveryReport(batch[1]!, 1))] });
+
+    const error = await rejection(sink(base).publish(batch));
+
+    expect(error.retryable).toBe(true);
+    expect(error.acknowledged).toBe(2);
+    expect(error.message).toContain("event 3 of 3");
   });
 
   it("a delivery report with a retriable Kafka error (50003) is retryable", async () => {

@@ -1,6 +1,7 @@
 /** The events the test run's broker (the fixture server, see global-setup.ts) has received, whatever the sink. */
 import { env } from "cloudflare:test";
 import { vi } from "vitest";
+import { splitConcatenatedJson } from "../../src/events/sink";
 import { requestsMatching, type CapturedRequest } from "./scenario";
 
 export interface DeliveredEvent {
@@ -18,10 +19,12 @@ const READERS: Record<string, { path: string; read: (request: CapturedRequest) =
   },
   "kafka-rest": {
     path: "/kafka-v3/kafka/v3/clusters/",
-    read: (request) => {
-      const record = JSON.parse(request.body) as { key: { data: string }; value: { data: EventValue } };
-      return [{ key: record.key.data, value: record.value.data }];
-    },
+    // Streamed produce: the records of a batch, concatenated in one request.
+    read: (request) =>
+      (splitConcatenatedJson(request.body) as { key: { data: string }; value: { data: EventValue } }[]).map((record) => ({
+        key: record.key.data,
+        value: record.value.data,
+      })),
   },
   upstash: {
     path: "/upstash/produce",

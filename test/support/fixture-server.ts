@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { splitConcatenatedJson } from "../../src/events/sink";
 
 export const FIXTURES_DIR = path.resolve(import.meta.dirname, "../../../shared/fixtures/providers");
 
@@ -138,30 +139,30 @@ export class FixtureServer {
 
   /** Success answers as each API documents them (see ../shared/specs), one acknowledgement per record. */
   private brokerAck(api: BrokerApi, target: string, body: string): ScriptedResponse {
-    const request = JSON.parse(body) as unknown;
     if (api === "kafka-rest-v2") {
+      const request = JSON.parse(body) as unknown;
       const records = (request as { records?: unknown[] }).records ?? [];
       const offsets = records.map(() => ({ partition: 0, offset: this.nextOffset++ }));
       return { status: 200, json: { key_schema_id: null, value_schema_id: null, offsets } };
     }
     if (api === "kafka-rest-v3") {
       const [, cluster = "", topic = ""] = /\/clusters\/([^/]+)\/topics\/([^/]+)\/records/.exec(target) ?? [];
-      const record = request as { key?: { type?: string; data?: unknown }; value?: { type?: string; data?: unknown } };
+      const records = splitConcatenatedJson(body) as { key?: { type?: string; data?: unknown }; value?: { type?: string; data?: unknown } }[];
       const size = (part: { data?: unknown } | undefined) => JSON.stringify(part?.data ?? null).length;
-      return {
-        status: 200,
-        json: {
-          error_code: 200,
-          cluster_id: cluster,
-          topic_name: topic,
-          partition_id: 0,
-          offset: this.nextOffset++,
-          timestamp: new Date().toISOString(),
-          key: { type: record.key?.type ?? "STRING", size: size(record.key) },
-          value: { type: record.value?.type ?? "JSON", size: size(record.value) },
-        },
-      };
+      // Streamed produce: one delivery report per record, concatenated, in the records' order.
+      const reports = records.map((record) => ({
+        error_code: 200,
+        cluster_id: cluster,
+        topic_name: topic,
+        partition_id: 0,
+        offset: this.nextOffset++,
+        timestamp: new Date().toISOString(),
+        key: { type: record.key?.type ?? "STRING", size: size(record.key) },
+        value: { type: record.value?.type ?? "JSON", size: size(record.value) },
+      }));
+      return { status: 200, body: reports.map((report) => JSON.stringify(report)).join("\n") };
     }
+    const request = JSON.parse(body) as unknown;
     const messages = (Array.isArray(request) ? request : [request]) as { topic?: string }[];
     return {
       status: 200,
