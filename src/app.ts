@@ -10,6 +10,7 @@ import { averagesRoutes } from "./routes/averages";
 import { healthRoutes } from "./routes/health";
 import { jobsRoutes } from "./routes/jobs";
 import { pricesRoutes } from "./routes/prices";
+import { rootRoutes } from "./routes/root";
 import { providersRoutes } from "./routes/providers";
 import { streamRoutes } from "./routes/stream";
 import { SERVICE_VERSION } from "./version";
@@ -54,6 +55,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   // parsed only for a client that may send it.
   app.use(limitBodySize(), rateLimit(), requireApiKey(), requireJsonBody());
 
+  rootRoutes(app);
   healthRoutes(app);
   pricesRoutes(app);
   jobsRoutes(app);

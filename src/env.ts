@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PROVIDER_NAMES } from "./providers/provider";
+import { canonicalProviderName, PROVIDER_NAMES_AND_ALIASES } from "./providers/provider";
 import type { ProviderObject } from "./jobs/provider-object";
 import type { SymbolObject } from "./symbol/symbol-object";
 import type { RateLimitObject } from "./access/rate-limit-object";
@@ -11,10 +11,13 @@ export interface Env {
   PROVIDER_OBJECT: DurableObjectNamespace<ProviderObject>;
   /** One per client (API key or IP): its request budget, see src/access/rate-limit.ts. */
   RATE_LIMIT_OBJECT: DurableObjectNamespace<RateLimitObject>;
+  /** The static files of wrangler.toml's [assets]: the dashboard and the docs UI. */
+  ASSETS: Fetcher;
   [name: string]: unknown;
 }
 
-const ProviderNameSchema = z.enum(PROVIDER_NAMES);
+/** A provider by its name or an alias (API.md), read as the canonical name. */
+const ProviderNameSchema = z.enum(PROVIDER_NAMES_AND_ALIASES).transform(canonicalProviderName);
 const optionalText = z
   .string()
   .optional()

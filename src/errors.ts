@@ -44,7 +44,8 @@ export class ApiError extends Error {
   }
 
   toJSON(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...this.extras } };
+    // `detail` repeats the message for clients written for FastAPI services, which read that key (API.md).
+    return { error: { code: this.code, message: this.message, ...this.extras }, detail: this.message };
   }
 
   /** A plain object that survives Durable Object RPC (class identity does not). */
@@ -74,6 +75,7 @@ export const ErrorBodySchema = z
         details: z.unknown().optional(),
       })
       .openapi("ErrorDetail"),
+    detail: z.string().openapi({ description: "The message again, under the key FastAPI clients read" }),
   })
   .openapi("Error");
 

@@ -1,7 +1,7 @@
 /**
  * Access by API key (API.md, Errors and Configuration). While `API_KEYS` is set, every write route (any method
  * but GET, HEAD and OPTIONS) needs `Authorization: Bearer <one of the keys>`; with `API_KEYS_READ=true` the
- * read routes do too, except `GET /health` (uptime monitors hold no key). Without `API_KEYS` the API is open.
+ * read routes do too, except `GET /health` (uptime monitors hold no key) and `GET /` (the dashboard page, which asks for the key itself). Without `API_KEYS` the API is open.
  *
  * Keys are compared in constant time: the presented token and every configured key are hashed with SHA-256
  * (equal-length digests, so neither the length nor the first differing byte of a key shows in the timing) and
@@ -15,7 +15,7 @@ import { ApiError, errorResponse } from "../errors";
 
 const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Read routes that stay open even with API_KEYS_READ=true. */
-const ALWAYS_OPEN_READS: ReadonlySet<string> = new Set(["/health"]);
+const ALWAYS_OPEN_READS: ReadonlySet<string> = new Set(["/health", "/"]);
 const REALM = 'Bearer realm="market-data-service"';
 
 /** The token of `Authorization: Bearer <token>` (scheme case-insensitive, RFC 7235), or undefined. */

@@ -3,6 +3,33 @@ import type { ApiError } from "../errors";
 export const PROVIDER_NAMES = ["yfinance", "alpha_vantage", "finnhub", "binance", "synthetic"] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
+/**
+ * Names clients of the seed's service use for the same providers (API.md, "Clients of the seed's service").
+ * Accepted wherever a provider is named; every answer names the canonical provider.
+ */
+export const PROVIDER_ALIASES = {
+  yahoo: "yfinance",
+  yahoo_finance: "yfinance",
+  alphavantage: "alpha_vantage",
+} as const satisfies Record<string, ProviderName>;
+
+export type ProviderAlias = keyof typeof PROVIDER_ALIASES;
+export const PROVIDER_NAMES_AND_ALIASES: readonly [ProviderName, ...(ProviderName | ProviderAlias)[]] = [
+  ...PROVIDER_NAMES,
+  "yahoo",
+  "yahoo_finance",
+  "alphavantage",
+];
+
+function isAlias(name: string): name is ProviderAlias {
+  return Object.hasOwn(PROVIDER_ALIASES, name);
+}
+
+/** The canonical name of a provider named by its name or one of its aliases. */
+export function canonicalProviderName(name: ProviderName | ProviderAlias): ProviderName {
+  return isAlias(name) ? PROVIDER_ALIASES[name] : name;
+}
+
 /** Our standard quote: one price at the provider's own quote time. */
 export interface Quote {
   symbol: string;

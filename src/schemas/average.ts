@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { AVERAGE_KINDS, type MovingAverage } from "../averages/moving-average";
 import { MAX_WINDOW } from "../averages/price-window";
-import { IsoTimeSchema, ProviderNameSchema, wholeNumber } from "./common";
+import { IsoTimeSchema, ProviderNameSchema, ProviderParamSchema, wholeNumber } from "./common";
 
 export const DEFAULT_WINDOW = 5;
 
@@ -9,7 +9,7 @@ export const AverageQuerySchema = z.object({
   window: wholeNumber(1, MAX_WINDOW)
     .optional()
     .openapi({ type: "string", example: "5", description: `Points in the average, 1..${MAX_WINDOW}; default ${DEFAULT_WINDOW}` }),
-  provider: ProviderNameSchema.optional(),
+  provider: ProviderParamSchema.optional(),
   type: z
     .enum(AVERAGE_KINDS)
     .optional()

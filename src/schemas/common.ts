@@ -1,8 +1,20 @@
 import { z } from "@hono/zod-openapi";
 import { ErrorBodySchema } from "../errors";
-import { PROVIDER_NAMES } from "../providers/provider";
+import { canonicalProviderName, PROVIDER_NAMES, PROVIDER_NAMES_AND_ALIASES } from "../providers/provider";
 
+/** A provider as answers name it: always the canonical name. */
 export const ProviderNameSchema = z.enum(PROVIDER_NAMES).openapi({ example: "yfinance" });
+
+/** A provider as a request names it: its name or an alias (`yahoo`, `yahoo_finance`, `alphavantage`), read as the canonical name. */
+export const ProviderParamSchema = z
+  .enum(PROVIDER_NAMES_AND_ALIASES)
+  .transform(canonicalProviderName)
+  .openapi({
+    type: "string",
+    enum: [...PROVIDER_NAMES_AND_ALIASES],
+    example: "yfinance",
+    description: "A provider (see /providers); the aliases yahoo and yahoo_finance (yfinance) and alphavantage (alpha_vantage) are accepted",
+  });
 
 export const IsoTimeSchema = z.string().openapi({ format: "date-time", example: "2024-03-20T15:30:00.000Z" });
 

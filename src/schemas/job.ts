@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { PollJob } from "../jobs/store";
-import { IsoTimeSchema, ProviderNameSchema } from "./common";
+import { IsoTimeSchema, ProviderNameSchema, ProviderParamSchema } from "./common";
 import { SymbolSchema } from "./symbol";
 
 export const MAX_INTERVAL_SECONDS = 86_400;
@@ -27,7 +27,7 @@ export const CreateJobSchema = z
       .min(1)
       .max(MAX_INTERVAL_SECONDS)
       .openapi({ example: 60, description: `Whole seconds, 1..${MAX_INTERVAL_SECONDS}; a provider may need more (see /providers)` }),
-    provider: ProviderNameSchema.optional().openapi({ description: "Defaults to DEFAULT_PROVIDER, with FALLBACK_PROVIDERS behind it" }),
+    provider: ProviderParamSchema.optional().openapi({ description: "Defaults to DEFAULT_PROVIDER, with FALLBACK_PROVIDERS behind it" }),
   })
   .openapi("CreateJob");
 

@@ -85,7 +85,7 @@ describe("GET /prices/latest", () => {
     const answer = await call(`/prices/latest?symbol=${symbol}&provider=${provider}`);
 
     expect(answer.status).toBe(status);
-    expect(answer.body).toEqual({ error: expect.objectContaining({ code, message: expect.any(String) }) });
+    expect(answer.body).toEqual({ error: expect.objectContaining({ code, message: expect.any(String) }), detail: expect.any(String) });
     if (status === 503) expect(Number(answer.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(await countRows("price_points", symbol, provider)).toBe(0);
   });

@@ -21,7 +21,7 @@ export const getHealth: RouteHandler<typeof healthRoute, AppEnv> = async (c) => 
   const healthy = d1 === "ok";
   const providers = Object.fromEntries([...statuses].map(([name, status]) => [name, status?.status ?? ("offline" as const)]));
   return c.json(
-    { status: healthy ? ("ok" as const) : ("degraded" as const), version: SERVICE_VERSION, checks: { d1 }, providers },
+    { status: healthy ? ("ok" as const) : ("degraded" as const), version: SERVICE_VERSION, timestamp: new Date().toISOString(), checks: { d1 }, providers },
     healthy ? 200 : 503,
   );
 };

@@ -4,6 +4,7 @@ export const HealthSchema = z
   .object({
     status: z.enum(["ok", "degraded"]),
     version: z.string(),
+    timestamp: z.string().openapi({ format: "date-time", description: "The server's time of this answer (UTC)" }),
     checks: z.object({ d1: z.enum(["ok", "failing"]) }).catchall(z.string()),
     providers: z
       .record(z.string(), z.enum(["ok", "rate_limited", "failing", "unknown", "offline"]))

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, ProviderNameSchema, QueryTimeSchema, wholeNumber } from "../../schemas/common";
+import { errorResponses, ProviderParamSchema, QueryTimeSchema, wholeNumber } from "../../schemas/common";
 import { HistorySchema, PriceSchema } from "../../schemas/price";
 import { SymbolSchema } from "../../schemas/symbol";
 
@@ -15,7 +15,7 @@ export const latestRoute = createRoute({
   request: {
     query: z.object({
       symbol: SymbolSchema,
-      provider: ProviderNameSchema.optional(),
+      provider: ProviderParamSchema.optional(),
       max_age: wholeNumber(0, 86_400)
         .optional()
         .openapi({ type: "string", example: "60", description: "Seconds; default 60" }),
@@ -35,7 +35,7 @@ export const pollSymbolRoute = createRoute({
   description: "Asks the provider now, stores the quote (once per quote time) and publishes it if new.",
   request: {
     params: z.object({ symbol: SymbolSchema.openapi({ param: { name: "symbol", in: "path" } }) }),
-    query: z.object({ provider: ProviderNameSchema.optional() }),
+    query: z.object({ provider: ProviderParamSchema.optional() }),
   },
   responses: {
     200: { description: "The price just polled", content: { "application/json": { schema: PriceSchema } } },
@@ -51,7 +51,7 @@ export const historyRoute = createRoute({
   request: {
     query: z.object({
       symbol: SymbolSchema,
-      provider: ProviderNameSchema.optional(),
+      provider: ProviderParamSchema.optional(),
       from: QueryTimeSchema.optional(),
       to: QueryTimeSchema.optional(),
       limit: wholeNumber(1, 1000).optional().openapi({ type: "string", example: "100", description: "1..1000, default 100" }),

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, ProviderNameSchema, wholeNumber } from "../../schemas/common";
+import { errorResponses, ProviderParamSchema, wholeNumber } from "../../schemas/common";
 import { PriceEventSchema } from "../../schemas/price-event";
 import { SymbolSchema } from "../../schemas/symbol";
 import { DEFAULT_HEARTBEAT_SECONDS, MAX_BUFFERED_MESSAGES, MAX_STREAM_SYMBOLS, MAX_UNACKNOWLEDGED_EVENTS, RECENT_EVENTS } from "../../stream/protocol";
@@ -36,7 +36,7 @@ export const streamRoute = createRoute({
   request: {
     query: z.object({
       symbols: SymbolListSchema,
-      provider: ProviderNameSchema.optional(),
+      provider: ProviderParamSchema.optional(),
       last_event_id: EventIdSchema.optional().openapi({ description: "Resume after this event (for WebSocket clients, which cannot set Last-Event-ID)" }),
       heartbeat: wholeNumber(1, 60)
         .optional()
