@@ -6,7 +6,6 @@ import {
   httpStatusOfErrorCode,
   isRetryableStatus,
   joinUrl,
-  parseJson,
   postToBroker,
   redact,
   SinkError,
