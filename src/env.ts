@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { canonicalProviderName, PROVIDER_NAMES_AND_ALIASES } from "./providers/provider";
-import type { ProviderObject } from "./jobs/provider-object";
+import type { ProviderObject } from "./coordinator/provider-object";
 import type { SymbolObject } from "./symbol/symbol-object";
 import type { RateLimitObject } from "./access/rate-limit-object";
 

@@ -2,7 +2,7 @@ import { createApp } from "./app";
 import type { Env } from "./env";
 import { runWatchdog } from "./jobs/watchdog";
 
-export { ProviderObject } from "./jobs/provider-object";
+export { ProviderObject } from "./coordinator/provider-object";
 export { RateLimitObject } from "./access/rate-limit-object";
 export { SymbolObject } from "./symbol/symbol-object";
 

@@ -6,11 +6,11 @@ import type { Env } from "../../src/env";
 import { NoneSink } from "../../src/events/none";
 import { deliverOutbox } from "../../src/events/outbox";
 import { priceUpdated } from "../../src/events/price-events";
-import type { ProviderName, Quote } from "../../src/providers/provider";
+import type { LatestQuote, ProviderName, Quote } from "../../src/providers/provider";
 import { database } from "../../src/store/db";
 import { storePoints, type PointWithEvent } from "../../src/store/prices";
-import { settled, unwrap, type LatestQuote } from "../../src/symbol/outcome";
-import { symbolObject } from "../../src/symbol/target";
+import { settled, unwrap } from "../../src/objects/outcome";
+import { symbolObject } from "../../src/objects/symbol";
 import { drivePerSymbol, type Drive } from "./drive";
 import { pointPrice, pointTimestamp } from "./points";
 

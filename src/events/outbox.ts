@@ -2,7 +2,7 @@ import { and, asc, eq, lte, sql } from "drizzle-orm";
 import { PriceEventSchema, type PriceEvent } from "../schemas/price-event";
 import type { Database } from "../store/db";
 import { outbox } from "../store/schema";
-import type { SymbolTarget } from "../symbol/target";
+import type { SymbolTarget } from "../providers/provider";
 import type { Sink } from "./sink";
 
 /** Events handed to the sink in one publish call; per-symbol order is their outbox order. */

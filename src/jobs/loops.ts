@@ -1,7 +1,7 @@
 import type { Env } from "../env";
 import { getProvider } from "../providers/registry";
-import { symbolObject } from "../symbol/target";
-import { providerObject } from "./provider-client";
+import { symbolObject } from "../objects/symbol";
+import { providerObject } from "../objects/provider";
 import type { PollJob } from "./store";
 
 /**

@@ -39,6 +39,24 @@ export interface Quote {
   provider: ProviderName;
 }
 
+/** One (provider, symbol) pair: what one symbol object is the single writer for. */
+export interface SymbolTarget {
+  provider: ProviderName;
+  symbol: string;
+}
+
+/** The latest quote of one symbol as its symbol object knows it. Plain data: it crosses RPC. */
+export interface LatestQuote {
+  symbol: string;
+  provider: ProviderName;
+  price: number;
+  /** Provider quote time, epoch ms. */
+  timestamp: number;
+  rawResponseId: string;
+  /** When we last asked the provider and it answered with this quote, epoch ms. */
+  checkedAt: number;
+}
+
 /** What the provider said, kept so that every stored price can be traced back to it. */
 export interface RawResponse {
   provider: ProviderName;

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { LatestQuote } from "../symbol/outcome";
+import type { LatestQuote } from "../providers/provider";
 import { IsoTimeSchema, ProviderNameSchema } from "./common";
 
 export const PriceSchema = z

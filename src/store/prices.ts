@@ -9,6 +9,11 @@ export interface StoredRaw extends RawResponse {
   symbols: readonly string[];
 }
 
+/** Give a raw response its id and the symbols it answered for. */
+export function identifyRaw(raw: RawResponse, symbols: readonly string[]): StoredRaw {
+  return { ...raw, id: crypto.randomUUID(), symbols };
+}
+
 /** A point about to be stored, with the event that announces it (written only if the point is new). */
 export interface PointWithEvent {
   quote: Quote;

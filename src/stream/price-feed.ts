@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import type { PriceEvent } from "../schemas/price-event";
-import { symbolObject } from "../symbol/target";
+import { symbolObject } from "../objects/symbol";
 import { closeQuietly } from "./channel";
 import {
   RECENT_EVENTS,

@@ -1,7 +1,7 @@
 import { readConfig, type Env } from "../env";
-import type { ProviderName } from "../providers/provider";
-import { askWithFailover, candidates, type Ask } from "./failover";
-import { unwrap, type LatestQuote } from "./outcome";
+import type { LatestQuote, ProviderName } from "../providers/provider";
+import { askWithFailover, candidates, type Ask } from "../coordinator/failover";
+import { unwrap } from "../objects/outcome";
 
 /**
  * The routes' way to a price: the named provider, or DEFAULT_PROVIDER with FALLBACK_PROVIDERS behind it.

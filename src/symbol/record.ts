@@ -1,5 +1,5 @@
 import { priceUpdated } from "../events/price-events";
-import type { Quote, RawResponse } from "../providers/provider";
+import type { Quote } from "../providers/provider";
 import type { PriceEvent } from "../schemas/price-event";
 import type { Database } from "../store/db";
 import { storePoints, type StoredRaw } from "../store/prices";
@@ -24,11 +24,6 @@ export interface RecordedQuote {
   rawResponseId: string;
   /** Present when the point was new (and so its event was written to the outbox). */
   event?: PriceEvent;
-}
-
-/** Give a raw response its id and the symbols it answered for. */
-export function identifyRaw(raw: RawResponse, symbols: readonly string[]): StoredRaw {
-  return { ...raw, id: crypto.randomUUID(), symbols };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { settled } from "../../src/symbol/outcome";
+import { settled } from "../../src/objects/outcome";
 import { uniqueSymbol } from "../support/api";
 import { waitForEvents } from "../support/events";
 

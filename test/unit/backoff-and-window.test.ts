@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_WINDOW, PriceWindow } from "../../src/averages/price-window";
-import { backoffDelay } from "../../src/jobs/backoff";
+import { backoffDelay } from "../../src/timers/backoff";
 import { nextDue } from "../../src/jobs/subscriptions";
 
 describe("backoffDelay", () => {

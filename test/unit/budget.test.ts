@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RequestBudget } from "../../src/jobs/budget";
+import { RequestBudget } from "../../src/coordinator/budget";
 
 describe("RequestBudget", () => {
   it("grants up to perMinute requests in any sliding minute, then says when the next one fits", () => {

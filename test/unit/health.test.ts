@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { emptyHealth, FAILING_PROBE_MS, healthReport, healthStatus, isAvailable, recordOutcome } from "../../src/jobs/health";
+import { emptyHealth, FAILING_PROBE_MS, healthReport, healthStatus, isAvailable, recordOutcome } from "../../src/coordinator/health";
 
 describe("provider health", () => {
   it("is unknown before any request and ok after a success", () => {

@@ -4,8 +4,8 @@ import type { AverageKind } from "../../averages/moving-average";
 import { readConfig, type Env } from "../../env";
 import type { ProviderName } from "../../providers/provider";
 import { averageBody, DEFAULT_WINDOW } from "../../schemas/average";
-import { settled, unwrap } from "../../symbol/outcome";
-import { symbolObject } from "../../symbol/target";
+import { settled, unwrap } from "../../objects/outcome";
+import { symbolObject } from "../../objects/symbol";
 import type { averageByQueryRoute, averageBySymbolRoute } from "./averages.routes";
 
 interface AverageRequest {

@@ -1,7 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { AppEnv } from "../../app";
-import { providerStatuses } from "../../jobs/provider-status";
+import { providerStatuses } from "../../coordinator/provider-status";
 import { database } from "../../store/db";
 import { SERVICE_VERSION } from "../../version";
 import type { healthRoute } from "./health.routes";

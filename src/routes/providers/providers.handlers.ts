@@ -2,7 +2,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../../app";
 import { readConfig } from "../../env";
 import { PROVIDER_NAMES } from "../../providers/provider";
-import { providerStatuses } from "../../jobs/provider-status";
+import { providerStatuses } from "../../coordinator/provider-status";
 import { getProvider, isConfigured } from "../../providers/registry";
 import type { providersRoute } from "./providers.routes";
 

@@ -1,9 +1,9 @@
 import { readConfig, type Env } from "../env";
 import type { ErrorCode, WireError } from "../errors";
-import { providerObject } from "../jobs/provider-client";
-import type { ProviderName } from "../providers/provider";
-import { symbolObject } from "./target";
-import { settled, type LatestQuote, type Outcome } from "./outcome";
+import { providerObject } from "../objects/provider";
+import type { LatestQuote, ProviderName } from "../providers/provider";
+import { symbolObject } from "../objects/symbol";
+import { settled, type Outcome } from "../objects/outcome";
 
 /** Failures that say "this provider, now" rather than "this request": another provider may do better. */
 const FAILOVER_CODES: ReadonlySet<ErrorCode> = new Set(["provider_rate_limited", "provider_error", "provider_timeout", "provider_not_configured"]);

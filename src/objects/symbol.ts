@@ -1,11 +1,5 @@
 import type { Env } from "../env";
-import type { ProviderName } from "../providers/provider";
-
-/** What one symbol object is the single writer for. */
-export interface SymbolTarget {
-  provider: ProviderName;
-  symbol: string;
-}
+import type { SymbolTarget } from "../providers/provider";
 
 /** DESIGN.md: one object per "<provider>:<symbol>". */
 export function symbolObjectName(target: SymbolTarget): string {

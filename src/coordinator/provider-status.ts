@@ -2,7 +2,7 @@ import type { Env } from "../env";
 import { PROVIDER_NAMES, type ProviderName } from "../providers/provider";
 import { getProvider } from "../providers/registry";
 import { emptyHealth, healthReport } from "./health";
-import { providerObject } from "./provider-client";
+import { providerObject } from "../objects/provider";
 import type { ProviderStatus } from "./provider-object";
 
 /** Each provider's health as its coordinator knows it; offline providers have none to track. */

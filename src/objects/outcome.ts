@@ -1,17 +1,4 @@
 import { ApiError, type WireError } from "../errors";
-import type { ProviderName } from "../providers/provider";
-
-/** The latest quote of one symbol as the symbol object knows it. Plain data: it crosses RPC. */
-export interface LatestQuote {
-  symbol: string;
-  provider: ProviderName;
-  price: number;
-  /** Provider quote time, epoch ms. */
-  timestamp: number;
-  rawResponseId: string;
-  /** When we last asked the provider and it answered with this quote, epoch ms. */
-  checkedAt: number;
-}
 
 /** Errors do not keep their class across Durable Object RPC, so results carry them as data. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: WireError };
