@@ -4,7 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { requireApiKey } from "./access/api-keys";
 import { rateLimit } from "./access/rate-limit";
 import { limitBodySize, requireJsonBody } from "./access/request-limits";
-import type { Env } from "./env";
+import type { AppEnv } from "./app-env";
 import { ApiError, errorResponse } from "./errors";
 import { averagesRoutes } from "./routes/averages";
 import { healthRoutes } from "./routes/health";
@@ -14,10 +14,6 @@ import { rootRoutes } from "./routes/root";
 import { providersRoutes } from "./routes/providers";
 import { streamRoutes } from "./routes/stream";
 import { SERVICE_VERSION } from "./version";
-
-export interface AppEnv {
-  Bindings: Env;
-}
 
 /** Turn whatever was thrown into API.md's error JSON; never a stack trace, never a 500 for a client's doing. */
 export function toApiError(error: unknown): ApiError {

@@ -1,20 +1,12 @@
 import { z } from "zod";
 import { canonicalProviderName, PROVIDER_NAMES_AND_ALIASES } from "./providers/provider";
-import type { ProviderObject } from "./coordinator/provider-object";
-import type { SymbolObject } from "./symbol/symbol-object";
-import type { RateLimitObject } from "./access/rate-limit-object";
 
-/** The Worker's bindings and vars, as wrangler gives them (secrets included). */
-export interface Env {
-  DB: D1Database;
-  SYMBOL_OBJECT: DurableObjectNamespace<SymbolObject>;
-  PROVIDER_OBJECT: DurableObjectNamespace<ProviderObject>;
-  /** One per client (API key or IP): its request budget, see src/access/rate-limit.ts. */
-  RATE_LIMIT_OBJECT: DurableObjectNamespace<RateLimitObject>;
-  /** The static files of wrangler.toml's [assets]: the dashboard and the docs UI. */
-  ASSETS: Fetcher;
-  [name: string]: unknown;
-}
+/**
+ * The Worker's bindings and vars: the type `wrangler types` generates from wrangler.toml into
+ * worker-configuration.d.ts (`npm run cf-typegen`; CI fails when it drifts). Settings and secrets are read
+ * through readConfig below, never straight off the env.
+ */
+export type Env = Cloudflare.Env;
 
 /** A provider by its name or an alias (API.md), read as the canonical name. */
 const ProviderNameSchema = z.enum(PROVIDER_NAMES_AND_ALIASES).transform(canonicalProviderName);

@@ -9,7 +9,7 @@
  * No key, presented or configured, is ever echoed in an answer or a log line.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app";
+import type { AppEnv } from "../app-env";
 import { readConfig, type Config } from "../env";
 import { ApiError, errorResponse } from "../errors";
 

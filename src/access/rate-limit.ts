@@ -16,7 +16,7 @@
  * shared hot spot, and the object lives near the client's first request.
  */
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app";
+import type { AppEnv } from "../app-env";
 import { readConfig, type Config } from "../env";
 import { ApiError } from "../errors";
 import { apiKeyIdentity } from "./api-keys";

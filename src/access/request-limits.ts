@@ -6,7 +6,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { AppEnv } from "../app";
+import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 
 /** Far above any valid body (a job of 100 symbols is ~2 KiB), far below what would cost us memory or CPU. */

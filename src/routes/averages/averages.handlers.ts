@@ -1,5 +1,4 @@
-import type { RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "../../app";
+import type { AppRouteHandler } from "../../app-env";
 import type { AverageKind } from "../../averages/moving-average";
 import { readConfig, type Env } from "../../env";
 import type { ProviderName } from "../../providers/provider";
@@ -21,11 +20,11 @@ async function movingAverage(env: Env, request: AverageRequest) {
   return averageBody(unwrap(settled(outcome)));
 }
 
-export const getAverageBySymbol: RouteHandler<typeof averageBySymbolRoute, AppEnv> = async (c) => {
+export const getAverageBySymbol: AppRouteHandler<typeof averageBySymbolRoute> = async (c) => {
   const { symbol } = c.req.valid("param");
   return c.json(await movingAverage(c.env, { symbol, ...c.req.valid("query") }), 200);
 };
 
-export const getAverageByQuery: RouteHandler<typeof averageByQueryRoute, AppEnv> = async (c) => {
+export const getAverageByQuery: AppRouteHandler<typeof averageByQueryRoute> = async (c) => {
   return c.json(await movingAverage(c.env, c.req.valid("query")), 200);
 };

@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../app-env";
 import { getAverageByQuery, getAverageBySymbol } from "./averages.handlers";
 import { averageByQueryRoute, averageBySymbolRoute } from "./averages.routes";
 

@@ -1,6 +1,5 @@
-import type { RouteHandler } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import type { AppEnv } from "../../app";
+import type { AppRouteHandler } from "../../app-env";
 import { providerStatuses } from "../../coordinator/provider-status";
 import { database } from "../../store/db";
 import { SERVICE_VERSION } from "../../version";
@@ -16,7 +15,7 @@ async function checkD1(db: D1Database): Promise<"ok" | "failing"> {
   }
 }
 
-export const getHealth: RouteHandler<typeof healthRoute, AppEnv> = async (c) => {
+export const getHealth: AppRouteHandler<typeof healthRoute> = async (c) => {
   const [d1, statuses] = await Promise.all([checkD1(c.env.DB), providerStatuses(c.env)]);
   const healthy = d1 === "ok";
   const providers = Object.fromEntries([...statuses].map(([name, status]) => [name, status?.status ?? ("offline" as const)]));

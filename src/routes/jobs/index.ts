@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../app-env";
 import { createPollJob, getPollJob, listPollJobs, stopPollJob } from "./jobs.handlers";
 import { createJobRoute, getJobRoute, listJobsRoute, stopJobRoute } from "./jobs.routes";
 

@@ -1,5 +1,4 @@
-import type { RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "../../app";
+import type { AppRouteHandler } from "../../app-env";
 import { readConfig } from "../../env";
 import { ApiError } from "../../errors";
 import { startLoops, stopLoops } from "../../jobs/loops";
@@ -9,7 +8,7 @@ import { jobBody } from "../../schemas/job";
 import { database } from "../../store/db";
 import type { createJobRoute, getJobRoute, listJobsRoute, stopJobRoute } from "./jobs.routes";
 
-export const createPollJob: RouteHandler<typeof createJobRoute, AppEnv> = async (c) => {
+export const createPollJob: AppRouteHandler<typeof createJobRoute> = async (c) => {
   const body = c.req.valid("json");
   const config = readConfig(c.env);
   const provider = body.provider ?? config.DEFAULT_PROVIDER;
@@ -32,7 +31,7 @@ export const createPollJob: RouteHandler<typeof createJobRoute, AppEnv> = async 
   return c.json({ job_id: job.id, status: "accepted" as const, config: jobBody(job).config }, 202);
 };
 
-export const listPollJobs: RouteHandler<typeof listJobsRoute, AppEnv> = async (c) => {
+export const listPollJobs: AppRouteHandler<typeof listJobsRoute> = async (c) => {
   const jobs = await listJobs(database(c.env.DB));
   return c.json({ jobs: jobs.map(jobBody) }, 200);
 };
@@ -41,14 +40,14 @@ function jobNotFound(id: string): ApiError {
   return new ApiError("job_not_found", `no job with id ${id.slice(0, 100)}`);
 }
 
-export const getPollJob: RouteHandler<typeof getJobRoute, AppEnv> = async (c) => {
+export const getPollJob: AppRouteHandler<typeof getJobRoute> = async (c) => {
   const { job_id } = c.req.valid("param");
   const job = await findJob(database(c.env.DB), job_id);
   if (!job) throw jobNotFound(job_id);
   return c.json(jobBody(job), 200);
 };
 
-export const stopPollJob: RouteHandler<typeof stopJobRoute, AppEnv> = async (c) => {
+export const stopPollJob: AppRouteHandler<typeof stopJobRoute> = async (c) => {
   const { job_id } = c.req.valid("param");
   const job = await stopJob(database(c.env.DB), job_id);
   if (!job) throw jobNotFound(job_id);

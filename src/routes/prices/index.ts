@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../app-env";
 import { getHistory, getLatest, pollSymbol } from "./prices.handlers";
 import { historyRoute, latestRoute, pollSymbolRoute } from "./prices.routes";
 

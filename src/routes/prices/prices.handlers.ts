@@ -1,5 +1,4 @@
-import type { RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "../../app";
+import type { AppRouteHandler } from "../../app-env";
 import { readConfig } from "../../env";
 import { priceBody } from "../../schemas/price";
 import { database } from "../../store/db";
@@ -7,19 +6,19 @@ import { readHistory } from "../../store/prices";
 import { latestPrice, pollPrice } from "../../symbol/client";
 import { DEFAULT_MAX_AGE_SECONDS, type historyRoute, type latestRoute, type pollSymbolRoute } from "./prices.routes";
 
-export const getLatest: RouteHandler<typeof latestRoute, AppEnv> = async (c) => {
+export const getLatest: AppRouteHandler<typeof latestRoute> = async (c) => {
   const { symbol, provider, max_age } = c.req.valid("query");
   const quote = await latestPrice(c.env, symbol, provider, max_age ?? DEFAULT_MAX_AGE_SECONDS);
   return c.json(priceBody(quote), 200);
 };
 
-export const pollSymbol: RouteHandler<typeof pollSymbolRoute, AppEnv> = async (c) => {
+export const pollSymbol: AppRouteHandler<typeof pollSymbolRoute> = async (c) => {
   const { symbol } = c.req.valid("param");
   const { provider } = c.req.valid("query");
   return c.json(priceBody(await pollPrice(c.env, symbol, provider)), 200);
 };
 
-export const getHistory: RouteHandler<typeof historyRoute, AppEnv> = async (c) => {
+export const getHistory: AppRouteHandler<typeof historyRoute> = async (c) => {
   const { symbol, provider: named, from, to, limit } = c.req.valid("query");
   const provider = named ?? readConfig(c.env).DEFAULT_PROVIDER;
   const points = await readHistory(database(c.env.DB), { symbol, provider, from, to, limit: limit ?? 100 });

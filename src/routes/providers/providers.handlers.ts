@@ -1,12 +1,11 @@
-import type { RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "../../app";
+import type { AppRouteHandler } from "../../app-env";
 import { readConfig } from "../../env";
 import { PROVIDER_NAMES } from "../../providers/provider";
 import { providerStatuses } from "../../coordinator/provider-status";
 import { getProvider, isConfigured } from "../../providers/registry";
 import type { providersRoute } from "./providers.routes";
 
-export const listProviders: RouteHandler<typeof providersRoute, AppEnv> = async (c) => {
+export const listProviders: AppRouteHandler<typeof providersRoute> = async (c) => {
   const config = readConfig(c.env);
   const statuses = await providerStatuses(c.env);
   const providers = PROVIDER_NAMES.map((name) => {

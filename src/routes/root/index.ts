@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../app-env";
 import { getRoot } from "./root.handlers";
 import { rootRoute } from "./root.routes";
 

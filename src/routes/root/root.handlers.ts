@@ -1,5 +1,4 @@
-import type { RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "../../app";
+import type { AppRouteHandler } from "../../app-env";
 import { SERVICE_VERSION } from "../../version";
 import type { rootRoute } from "./root.routes";
 
@@ -16,7 +15,7 @@ export function acceptsHtml(accept: string | undefined): boolean {
   });
 }
 
-export const getRoot: RouteHandler<typeof rootRoute, AppEnv> = async (c) => {
+export const getRoot: AppRouteHandler<typeof rootRoute> = async (c) => {
   if (acceptsHtml(c.req.header("accept"))) {
     // The dashboard is a static asset; ask for it by its own path, with the client's method (GET or HEAD).
     const page = await c.env.ASSETS.fetch(new Request(new URL("/", c.req.url), { method: c.req.method }));

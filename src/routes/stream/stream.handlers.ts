@@ -1,12 +1,11 @@
-import type { RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "../../app";
+import type { AppRouteHandler } from "../../app-env";
 import { readConfig } from "../../env";
 import { serverSentEventStream, webSocketStream } from "../../stream/client-stream";
 import { DEFAULT_HEARTBEAT_SECONDS, type StreamRequest } from "../../stream/protocol";
 import { SSE_HEADERS } from "../../stream/sse";
 import type { streamRoute } from "./stream.routes";
 
-export const streamPrices: RouteHandler<typeof streamRoute, AppEnv> = (c) => {
+export const streamPrices: AppRouteHandler<typeof streamRoute> = (c) => {
   const { symbols, provider, last_event_id, heartbeat } = c.req.valid("query");
   const request: StreamRequest = {
     provider: provider ?? readConfig(c.env).DEFAULT_PROVIDER,
