@@ -32,7 +32,7 @@ export async function ingestPoints(env: Env, request: IngestRequest): Promise<In
   const db = database(env.DB);
   const fetchedAt = Date.now();
   const raw = identifyRaw(
-    { provider: request.provider, url: "bench://ingest", httpStatus: 200, body: "{}", fetchedAt },
+    { provider: request.provider, url: "bench://ingest", httpStatus: 200, body: "{}", bodyBytes: 2, bodyTruncated: false, fetchedAt },
     request.symbols,
   );
   await storeRawResponse(db, raw);

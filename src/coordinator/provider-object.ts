@@ -1,11 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type Config, type Env } from "../env";
 import { ApiError } from "../errors";
-import { fetchQuotes } from "../providers/http";
+import { fetchQuotes, ProviderAnswerError } from "../providers/http";
 import type { ProviderName, QuoteBatch } from "../providers/provider";
 import { getProvider, providerConfig } from "../providers/registry";
 import { database, type Database } from "../store/db";
-import { identifyRaw, storeRawResponse, type StoredRaw } from "../store/prices";
+import { identifyRaw, storeFailedAnswer, storeRawResponse, type StoredRaw } from "../store/prices";
 import { symbolObject } from "../objects/symbol";
 import { askWithFailover, candidates, isFailover } from "./failover";
 import { settled } from "../objects/outcome";
@@ -176,6 +176,7 @@ export class ProviderObject extends DurableObject<Env> {
       await storeRawResponse(this.db, raw);
       return { symbols, startedAt, batch, raw };
     } catch (error) {
+      if (error instanceof ProviderAnswerError) await storeFailedAnswer(this.db, error.raw, symbols);
       await this.roundFailed(provider, symbols, startedAt, error);
       return undefined;
     }

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { ApiError } from "../errors";
 import { malformed, parseJson, rateLimited, symbolNotFound } from "./http";
+import { onlySymbol, PriceString, requireApiKey } from "./parse";
 import type { Provider, QuoteBatchParts } from "./provider";
 
 const NAME = "alpha_vantage";
@@ -25,14 +26,8 @@ const Envelope = z.object({
   "Error Message": z.string().optional(),
 });
 
-const DecimalString = z
-  .string()
-  .regex(/^\d+(\.\d+)?$/, "a decimal number as a string")
-  .transform(Number)
-  .pipe(z.number().positive());
-
 const GlobalQuote = z.object({
-  "05. price": DecimalString,
+  "05. price": PriceString,
   "07. latest trading day": z.iso.date(),
 });
 
@@ -51,14 +46,6 @@ export function newYorkCloseOf(date: string): number {
   return closeIfEst - (localHour - 16) * HOUR_MS;
 }
 
-function onlySymbol(symbols: readonly string[]): string {
-  const [symbol] = symbols;
-  if (symbol === undefined || symbols.length > 1) {
-    throw new Error(`${NAME} quotes exactly one symbol per request, was asked for ${symbols.length}`);
-  }
-  return symbol;
-}
-
 export const alphaVantage: Provider = {
   name: NAME,
   minInterval: 15,
@@ -67,15 +54,12 @@ export const alphaVantage: Provider = {
   budget: { perMinute: 5, perDay: 25 },
 
   query(symbols, config) {
-    if (!config.apiKey) {
-      throw new ApiError("provider_not_configured", `${NAME} needs an API key, and none is configured`, { provider: NAME });
-    }
-    const params = new URLSearchParams({ function: "GLOBAL_QUOTE", symbol: onlySymbol(symbols), apikey: config.apiKey });
+    const params = new URLSearchParams({ function: "GLOBAL_QUOTE", symbol: onlySymbol(NAME, symbols), apikey: requireApiKey(NAME, config) });
     return { url: `${config.baseUrl}/query?${params.toString()}` };
   },
 
   transform(response, symbols): QuoteBatchParts {
-    const symbol = onlySymbol(symbols);
+    const symbol = onlySymbol(NAME, symbols);
     if (response.status !== 200) {
       throw new ApiError("provider_error", `${NAME} answered HTTP ${response.status}`, { provider: NAME });
     }

@@ -11,20 +11,15 @@
 import { z } from "zod";
 import { ApiError } from "../errors";
 import { malformed, parseJson, rateLimited, retryAfterSeconds, symbolNotFound } from "./http";
-import type { Provider, Quote, QuoteBatchParts } from "./provider";
+import { PriceString, quotesForSymbols } from "./parse";
+import type { Provider, QuoteBatchParts } from "./provider";
 
 const NAME = "binance";
 const INVALID_SYMBOL = -1121;
 /** Symbols per request. */
 const BATCH_SIZE = 100;
 
-const DecimalString = z
-  .string()
-  .regex(/^\d+(\.\d+)?$/, "a decimal number as a string")
-  .transform(Number)
-  .pipe(z.number().positive());
-
-const Ticker = z.object({ symbol: z.string(), price: DecimalString });
+const Ticker = z.object({ symbol: z.string(), price: PriceString });
 /** One symbol asked -> one object; several -> an array. Either is accepted for either request. */
 const TickerAnswer = z.union([z.array(Ticker), Ticker.transform((ticker) => [ticker])]);
 const ErrorBody = z.object({ code: z.number().int(), msg: z.string() });
@@ -56,20 +51,15 @@ export const binance: Provider = {
     const answer = TickerAnswer.safeParse(parseJson(NAME, response.body));
     if (!answer.success) throw malformed(NAME, "not a ticker price answer");
     const prices = new Map(answer.data.map((ticker) => [ticker.symbol, ticker.price]));
-    const parts: QuoteBatchParts = { quotes: new Map(), failures: new Map() };
-    for (const symbol of symbols) {
-      const price = prices.get(symbol);
-      if (price === undefined) {
-        // Binance rejects unknown symbols (-1121) rather than leaving them out, so a symbol missing from a
-        // successful answer is Binance's anomaly, not proof that the symbol does not exist.
-        parts.failures.set(symbol, malformed(NAME, `no price for ${symbol} in the answer`));
-        continue;
-      }
+    return quotesForSymbols(
+      symbols,
+      prices,
       // ticker/price has no quote time: the quote is stamped with the time the answer arrived.
-      const quote: Quote = { symbol, price, timestamp: response.receivedAt, provider: NAME };
-      parts.quotes.set(symbol, quote);
-    }
-    return parts;
+      (symbol, price) => ({ symbol, price, timestamp: response.receivedAt, provider: NAME }),
+      // Binance rejects unknown symbols (-1121) rather than leaving them out, so a symbol missing from a
+      // successful answer is Binance's anomaly, not proof that the symbol does not exist.
+      (symbol) => malformed(NAME, `no price for ${symbol} in the answer`),
+    );
   },
 };
 

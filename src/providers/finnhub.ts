@@ -12,20 +12,13 @@
 import { z } from "zod";
 import { ApiError } from "../errors";
 import { malformed, parseJson, symbolNotFound } from "./http";
+import { onlySymbol, requireApiKey } from "./parse";
 import type { Provider, QuoteBatchParts } from "./provider";
 
 const NAME = "finnhub";
 
 const QuoteBody = z.object({ c: z.number(), t: z.number().int() });
 const ErrorBody = z.object({ error: z.string() });
-
-function onlySymbol(symbols: readonly string[]): string {
-  const [symbol] = symbols;
-  if (symbol === undefined || symbols.length > 1) {
-    throw new Error(`${NAME} quotes exactly one symbol per request, was asked for ${symbols.length}`);
-  }
-  return symbol;
-}
 
 export const finnhub: Provider = {
   name: NAME,
@@ -35,15 +28,12 @@ export const finnhub: Provider = {
   budget: { perMinute: 60 },
 
   query(symbols, config) {
-    if (!config.apiKey) {
-      throw new ApiError("provider_not_configured", `${NAME} needs an API key, and none is configured`, { provider: NAME });
-    }
-    const params = new URLSearchParams({ symbol: onlySymbol(symbols), token: config.apiKey });
+    const params = new URLSearchParams({ symbol: onlySymbol(NAME, symbols), token: requireApiKey(NAME, config) });
     return { url: `${config.baseUrl}/quote?${params.toString()}` };
   },
 
   transform(response, symbols): QuoteBatchParts {
-    const symbol = onlySymbol(symbols);
+    const symbol = onlySymbol(NAME, symbols);
     let json: unknown;
     try {
       json = parseJson(NAME, response.body);

@@ -1,5 +1,14 @@
 import { ApiError } from "../errors";
-import type { Provider, ProviderConfig, ProviderRequest, ProviderResponse, QuoteBatch, QuoteBatchParts } from "./provider";
+import type { Provider, ProviderConfig, ProviderRequest, ProviderResponse, Quote, QuoteBatch, QuoteBatchParts, RawResponse } from "./provider";
+
+/** The most of one answer we read: a bigger body is no quote answer we know, and reading it would cost the isolate. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** The most of one answer we keep in its stored raw response (D1 rows are capped at 2 MB; most answers are a few KB). */
+export const MAX_STORED_BODY_BYTES = 64 * 1024;
+/** Provider clocks and ours may disagree a little; a quote further in the future than this is a wrong quote. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+/** No provider quotes before this: an earlier time is seconds read as milliseconds (1970-01-20 for 2025). */
+export const EARLIEST_QUOTE_TIME = Date.UTC(1971, 0, 1);
 
 /** Query parameters whose values are secrets; redacted before a URL is stored, logged or answered. */
 const SECRET_PARAMS = /^(api_?key|apikey|token|access_token|key|secret|signature|crumb|password)$/i;
@@ -44,15 +53,101 @@ export async function extract(provider: Provider, request: ProviderRequest, conf
       ? new ApiError("provider_timeout", `${provider.name} did not answer within ${config.timeoutMs} ms`, { provider: provider.name })
       : new ApiError("provider_error", `${provider.name} could not be reached`, { provider: provider.name });
   }
-  let body: string;
+  let body: CappedBody;
   try {
-    body = await response.text();
+    body = await readCapped(response, MAX_BODY_BYTES);
   } catch {
     throw new ApiError("provider_timeout", `${provider.name} stopped sending its answer`, { provider: provider.name });
   }
-  const answered = { status: response.status, body, headers: response.headers, receivedAt: Date.now() };
-  rejectTransportStatus(provider, answered);
+  const answered: ProviderResponse = { status: response.status, body: body.text, headers: response.headers, receivedAt: Date.now() };
+  if (body.overflow) {
+    throw new AnsweredWithError(
+      new ApiError("provider_error", `${provider.name} sent an answer larger than ${MAX_BODY_BYTES} bytes; it was not read`, {
+        provider: provider.name,
+      }),
+      answered,
+    );
+  }
+  try {
+    rejectTransportStatus(provider, answered);
+  } catch (error) {
+    throw error instanceof ApiError ? new AnsweredWithError(error, answered) : error;
+  }
   return answered;
+}
+
+interface CappedBody {
+  text: string;
+  /** The body went on past the cap; `text` is what came before it. */
+  overflow: boolean;
+}
+
+/** The body as text, reading no more than `maxBytes` of it (whatever Content-Length claims). */
+async function readCapped(response: Response, maxBytes: number): Promise<CappedBody> {
+  if (!response.body) return { text: "", overflow: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (bytes + value.byteLength > maxBytes) {
+      chunks.push(value.subarray(0, maxBytes - bytes));
+      await reader.cancel();
+      return { text: decodePrefix(chunks), overflow: true };
+    }
+    chunks.push(value);
+    bytes += value.byteLength;
+  }
+  return { text: decodePrefix(chunks), overflow: false };
+}
+
+/** UTF-8 bytes as text; a character cut at the end (by a cap) is dropped rather than kept broken. */
+function decodePrefix(chunks: readonly Uint8Array[]): string {
+  const decoder = new TextDecoder();
+  let text = "";
+  for (const chunk of chunks) text += decoder.decode(chunk, { stream: true });
+  return text;
+}
+
+/** Inside the extract step: an error, and the answer that showed it. */
+class AnsweredWithError extends ApiError {
+  constructor(
+    error: ApiError,
+    readonly response: ProviderResponse,
+  ) {
+    super(error.code, error.message, error.extras);
+  }
+}
+
+/**
+ * A provider answered, and its answer is an error (a refusal, a malformed or oversized body, an HTTP error):
+ * the error as for any caller, plus the answer in its stored form, so that whoever stores raw responses keeps
+ * the failures too. Timeouts and unreachable providers have no answer, and throw a plain ApiError.
+ */
+export class ProviderAnswerError extends ApiError {
+  constructor(
+    error: ApiError,
+    readonly raw: RawResponse,
+  ) {
+    super(error.code, error.message, error.extras);
+  }
+}
+
+/** The stored form of an answer: a redacted URL, and at most MAX_STORED_BODY_BYTES of the body, saying so. */
+export function rawResponseOf(provider: Provider, request: ProviderRequest, response: ProviderResponse, apiKey: string | undefined): RawResponse {
+  const body = withoutKey(response.body, apiKey);
+  const encoded = new TextEncoder().encode(body);
+  const truncated = encoded.byteLength > MAX_STORED_BODY_BYTES;
+  return {
+    provider: provider.name,
+    url: redactUrl(request.url),
+    httpStatus: response.status,
+    body: truncated ? decodePrefix([encoded.subarray(0, MAX_STORED_BODY_BYTES)]) : body,
+    bodyBytes: encoded.byteLength,
+    bodyTruncated: truncated,
+    fetchedAt: response.receivedAt,
+  };
 }
 
 /** Statuses that mean the same for every provider; the rest (404, 400, ...) are the provider's to interpret. */
@@ -99,31 +194,48 @@ export async function fetchQuotes(
   symbols: readonly string[],
   config: ProviderConfig,
 ): Promise<QuoteBatch> {
-  if (provider.needsKey && !config.apiKey) {
-    throw new ApiError("provider_not_configured", `${provider.name} needs an API key, and none is configured`, {
-      provider: provider.name,
-    });
-  }
+  // A provider that needs a key refuses to build its request without one (parse.ts requireApiKey).
   const request = provider.query(symbols, config, Date.now());
-  let response: ProviderResponse;
+  let response: ProviderResponse | undefined;
   let parts: QuoteBatchParts;
   try {
     response = await extract(provider, request, config);
-    parts = provider.transform(response, symbols);
+    parts = withoutImpossibleTimes(provider.name, provider.transform(response, symbols), response.receivedAt);
   } catch (error) {
-    throw error instanceof ApiError ? errorWithoutKey(error, config.apiKey) : error;
+    if (!(error instanceof ApiError)) throw error;
+    const answer = error instanceof AnsweredWithError ? error.response : response;
+    const clean = errorWithoutKey(error, config.apiKey);
+    // Failed answers are kept as well (status and a bounded body), so a failure can be traced like a price.
+    throw answer ? new ProviderAnswerError(clean, rawResponseOf(provider, request, answer, config.apiKey)) : clean;
   }
   for (const [symbol, failure] of parts.failures) parts.failures.set(symbol, errorWithoutKey(failure, config.apiKey));
-  return {
-    raw: {
-      provider: provider.name,
-      url: redactUrl(request.url),
-      httpStatus: response.status,
-      body: withoutKey(response.body, config.apiKey),
-      fetchedAt: response.receivedAt,
-    },
-    ...parts,
-  };
+  return { raw: rawResponseOf(provider, request, response, config.apiKey), ...parts };
+}
+
+/**
+ * A quote dated in the future (beyond clock skew) or before 1971 is a wrong quote, typically milliseconds read
+ * as seconds or the reverse: stored, it would be the symbol's latest for ever (year 57105) and freeze its
+ * averages and streams. It becomes that symbol's provider_error; the provider's next sane quote is served.
+ */
+function withoutImpossibleTimes(provider: string, parts: QuoteBatchParts, receivedAt: number): QuoteBatchParts {
+  for (const [symbol, quote] of parts.quotes) {
+    const problem = impossibleTime(quote, receivedAt);
+    if (!problem) continue;
+    parts.quotes.delete(symbol);
+    parts.failures.set(symbol, new ApiError("provider_error", `${provider} sent a quote for ${symbol} ${problem}; it was refused`, { provider }));
+  }
+  return parts;
+}
+
+function impossibleTime(quote: Quote, receivedAt: number): string | undefined {
+  const date = new Date(quote.timestamp);
+  if (Number.isNaN(date.getTime())) return `without a usable quote time (${quote.timestamp})`;
+  const at = date.toISOString();
+  if (quote.timestamp > receivedAt + MAX_FUTURE_SKEW_MS) {
+    return `dated ${at}, more than ${MAX_FUTURE_SKEW_MS / 60_000} minutes in the future (a time in the wrong unit?)`;
+  }
+  if (quote.timestamp < EARLIEST_QUOTE_TIME) return `dated ${at}, before 1971 (a time in the wrong unit?)`;
+  return undefined;
 }
 
 /**
@@ -139,5 +251,5 @@ export function withoutKey(text: string, key: string | undefined): string {
 
 function errorWithoutKey(error: ApiError, key: string | undefined): ApiError {
   const message = withoutKey(error.message, key);
-  return message === error.message ? error : new ApiError(error.code, message, error.extras);
+  return new ApiError(error.code, message, error.extras);
 }

@@ -63,7 +63,11 @@ export interface RawResponse {
   /** Request URL with every key/token redacted. */
   url: string;
   httpStatus: number;
+  /** The body, or its first MAX_STORED_BODY_BYTES (http.ts) when it was longer: then `bodyTruncated`. */
   body: string;
+  /** Size of the whole body as received, in UTF-8 bytes (up to the read cap). */
+  bodyBytes: number;
+  bodyTruncated: boolean;
   /** Epoch ms when the answer arrived. */
   fetchedAt: number;
 }

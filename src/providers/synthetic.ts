@@ -10,7 +10,8 @@
  */
 import { z } from "zod";
 import { malformed, parseJson } from "./http";
-import type { Provider, Quote, QuoteBatchParts } from "./provider";
+import { quotesForSymbols } from "./parse";
+import type { Provider, QuoteBatchParts } from "./provider";
 
 const NAME = "synthetic";
 const DAY_SECONDS = 86_400;
@@ -97,16 +98,11 @@ export const synthetic: Provider = {
     const answer = Answer.safeParse(parseJson(NAME, response.body));
     if (!answer.success) throw malformed(NAME, "not a synthetic quote answer");
     const prices = new Map(answer.data.quotes.map((quote) => [quote.symbol, quote.price]));
-    const parts: QuoteBatchParts = { quotes: new Map(), failures: new Map() };
-    for (const symbol of symbols) {
-      const price = prices.get(symbol);
-      if (price === undefined) {
-        parts.failures.set(symbol, malformed(NAME, `no price for ${symbol} in the answer`));
-        continue;
-      }
-      const quote: Quote = { symbol, price, timestamp: answer.data.timestamp, provider: NAME };
-      parts.quotes.set(symbol, quote);
-    }
-    return parts;
+    return quotesForSymbols(
+      symbols,
+      prices,
+      (symbol, price) => ({ symbol, price, timestamp: answer.data.timestamp, provider: NAME }),
+      (symbol) => malformed(NAME, `no price for ${symbol} in the answer`),
+    );
   },
 };

@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { ApiError } from "../errors";
 import { malformed, parseJson, symbolNotFound } from "./http";
+import { onlySymbol } from "./parse";
 import type { Provider, ProviderResponse, QuoteBatchParts } from "./provider";
 
 const NAME = "yfinance";
@@ -32,14 +33,6 @@ const ChartMeta = z.object({
     regularMarketTime: z.number().int().positive(),
   }),
 });
-
-function onlySymbol(symbols: readonly string[]): string {
-  const [symbol] = symbols;
-  if (symbol === undefined || symbols.length > 1) {
-    throw new Error(`${NAME} quotes exactly one symbol per request, was asked for ${symbols.length}`);
-  }
-  return symbol;
-}
 
 /** Yahoo's error envelope: 404 "Not Found" means an unknown symbol; anything else is Yahoo failing us. */
 function chartError(status: number, error: z.infer<typeof ChartError>, symbol: string): ApiError {
@@ -76,12 +69,12 @@ export const yahoo: Provider = {
 
   query(symbols, config) {
     // encodeURIComponent: "^GSPC" must travel as "%5EGSPC", "EURUSD=X" as "EURUSD%3DX".
-    const symbol = encodeURIComponent(onlySymbol(symbols));
+    const symbol = encodeURIComponent(onlySymbol(NAME, symbols));
     return { url: `${config.baseUrl}/v8/finance/chart/${symbol}?range=1d&interval=1d` };
   },
 
   transform(response, symbols): QuoteBatchParts {
-    const symbol = onlySymbol(symbols);
+    const symbol = onlySymbol(NAME, symbols);
     const { chart } = parseEnvelope(response);
     if (chart.error) throw chartError(response.status, chart.error, symbol);
     const result = ChartMeta.safeParse(chart.result?.[0]);

@@ -31,12 +31,26 @@ export function rawResponseRow(raw: StoredRaw) {
     url: raw.url,
     httpStatus: raw.httpStatus,
     body: raw.body,
+    bodyBytes: raw.bodyBytes,
+    bodyTruncated: raw.bodyTruncated,
     fetchedAt: raw.fetchedAt,
   };
 }
 
 export async function storeRawResponse(db: Database, raw: StoredRaw): Promise<void> {
   await db.insert(rawResponses).values(rawResponseRow(raw));
+}
+
+/**
+ * A failed provider answer (status and bounded body), kept for tracing. Best effort: the caller answers with
+ * the provider's error either way, and a store that cannot take this row must not turn it into another error.
+ */
+export async function storeFailedAnswer(db: Database, raw: RawResponse, symbols: readonly string[]): Promise<void> {
+  try {
+    await storeRawResponse(db, identifyRaw(raw, symbols));
+  } catch (error) {
+    console.error(`storing a failed ${raw.provider} answer (HTTP ${raw.httpStatus}) failed`, error);
+  }
 }
 
 /**
@@ -49,7 +63,7 @@ export async function storePoints(db: Database, points: readonly PointWithEvent[
   if (points.length === 0 && raws.length === 0) return new Set();
   const now = Date.now();
   const statements: BatchItem<"sqlite">[] = [];
-  for (const chunk of chunkRows(raws.map(rawResponseRow), 7)) {
+  for (const chunk of chunkRows(raws.map(rawResponseRow), 9)) {
     statements.push(db.insert(rawResponses).values(chunk).onConflictDoNothing());
   }
   const pointRows = points.map(({ quote, rawResponseId, eventId }) => ({

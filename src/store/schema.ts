@@ -2,7 +2,10 @@ import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-or
 
 /** Times are epoch milliseconds (UTC) in every table; the API renders them as ISO-8601. */
 
-/** What a provider answered, verbatim, so a stored price can be traced back to it. Pruned after RAW_RETENTION_DAYS. */
+/**
+ * What a provider answered, verbatim up to a bound, so a stored price (or a failure) can be traced back to it.
+ * Pruned after RAW_RETENTION_DAYS.
+ */
 export const rawResponses = sqliteTable(
   "raw_responses",
   {
@@ -13,7 +16,11 @@ export const rawResponses = sqliteTable(
     /** Request URL with keys and tokens redacted. */
     url: text("url").notNull(),
     httpStatus: integer("http_status").notNull(),
+    /** The body, or only its first bytes when it was longer than a row should hold (then body_truncated). */
     body: text("body").notNull(),
+    /** Size of the whole body as received, in bytes (null for rows stored before it was counted). */
+    bodyBytes: integer("body_bytes"),
+    bodyTruncated: integer("body_truncated", { mode: "boolean" }).notNull().default(false),
     fetchedAt: integer("fetched_at").notNull(),
   },
   (table) => [index("raw_responses_fetched_at").on(table.fetchedAt)],

@@ -1,8 +1,12 @@
+import { ApiError } from "../errors";
 import { priceUpdated } from "../events/price-events";
 import type { Quote } from "../providers/provider";
 import type { PriceEvent } from "../schemas/price-event";
 import type { Database } from "../store/db";
 import { storePoints, type StoredRaw } from "../store/prices";
+
+/** A failed write is retried by the client (or the next poll) after a short pause. */
+const STORE_RETRY_AFTER_SECONDS = 5;
 
 /** A raw response by id, as far as the points that came from it need to know. */
 export interface RawRef {
@@ -33,16 +37,23 @@ export interface RecordedQuote {
 export async function recordQuotes(db: Database, quotes: readonly QuoteToRecord[]): Promise<RecordedQuote[]> {
   const events = quotes.map(({ quote, raw }) => priceUpdated(quote, raw.id));
   const raws = [...new Map(quotes.flatMap(({ rawToStore }) => (rawToStore ? [[rawToStore.id, rawToStore] as const] : []))).values()];
-  const written = await storePoints(
-    db,
-    quotes.map(({ quote, raw }, index) => ({
-      quote,
-      rawResponseId: raw.id,
-      eventId: events[index]!.event_id,
-      eventPayload: JSON.stringify(events[index]),
-    })),
-    raws,
-  );
+  let written: Set<string>;
+  try {
+    written = await storePoints(
+      db,
+      quotes.map(({ quote, raw }, index) => ({
+        quote,
+        rawResponseId: raw.id,
+        eventId: events[index]!.event_id,
+        eventPayload: JSON.stringify(events[index]),
+      })),
+      raws,
+    );
+  } catch (error) {
+    // D1 refusing or failing a write is the service being unable to take the price now, never a client's fault.
+    console.error("storing price points failed", error);
+    throw new ApiError("service_unavailable", "the price could not be stored just now; retry shortly", { retry_after: STORE_RETRY_AFTER_SECONDS });
+  }
   return quotes.map(({ quote, raw }, index) => {
     const event = events[index]!;
     return written.has(event.event_id) ? { quote, rawResponseId: raw.id, event } : { quote, rawResponseId: raw.id };

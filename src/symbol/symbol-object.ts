@@ -12,12 +12,12 @@ import type { PollOutcome } from "../coordinator/health";
 import { providerObject } from "../objects/provider";
 import { activeAmong, onePollEach, recordJobRuns } from "../jobs/store";
 import { jobIds, loopInterval, mayFailOver, nextDue, onlyJobs, withoutJob, type Subscription, type Subscriptions } from "../jobs/subscriptions";
-import { fetchQuotes, rateLimited } from "../providers/http";
+import { fetchQuotes, ProviderAnswerError, rateLimited } from "../providers/http";
 import type { LatestQuote, Quote, SymbolTarget } from "../providers/provider";
 import { getProvider, providerConfig } from "../providers/registry";
 import { database, type Database } from "../store/db";
 import { storeMovingAverage } from "../store/averages";
-import { identifyRaw, readRecentPoints, type StoredRaw } from "../store/prices";
+import { identifyRaw, readRecentPoints, storeFailedAnswer, type StoredRaw } from "../store/prices";
 import { SymbolStreams } from "../stream/symbol-streams";
 import { askWithFailover, candidates, isFailover } from "../coordinator/failover";
 import { failed, succeeded, type Outcome } from "../objects/outcome";
@@ -228,6 +228,7 @@ export class SymbolObject extends DurableObject<Env> {
       const raw = identifyRaw(batch.raw, [target.symbol]);
       return succeeded(await this.record(quote, raw, raw));
     } catch (error) {
+      if (error instanceof ProviderAnswerError) await storeFailedAnswer(this.db, error.raw, [target.symbol]);
       if (coordinator && error instanceof ApiError) await coordinator.report(target.provider, providerOutcome(error));
       return failed(error);
     }

@@ -25,3 +25,10 @@ export async function requestsMatching(match: string): Promise<CapturedRequest[]
   const answer = await fetch(`${fixtureServerUrl()}/__requests?match=${encodeURIComponent(match)}`);
   return ((await answer.json()) as { requests: CapturedRequest[] }).requests;
 }
+
+/** A corner of the fixture server for one test only: its own base URL path, answered with `responses`. */
+export async function serve(...responses: Rule["responses"]): Promise<{ tag: string; baseUrl: string }> {
+  const tag = crypto.randomUUID();
+  await whenRequested({ match: tag, responses });
+  return { tag, baseUrl: `${fixtureServerUrl()}/${tag}` };
+}

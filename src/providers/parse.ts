@@ -1,0 +1,53 @@
+/**
+ * Helpers every provider file shares, written once: the one-symbol guard, the key check, decimal strings, and
+ * the loop that turns a batch answer into one quote or one failure per symbol asked for.
+ */
+import { z } from "zod";
+import { ApiError } from "../errors";
+import type { ProviderConfig, ProviderName, Quote, QuoteBatchParts } from "./provider";
+
+/** The symbol of a one-symbol request; asking such a provider for more is a programming error, not a client's. */
+export function onlySymbol(provider: ProviderName, symbols: readonly string[]): string {
+  const [symbol] = symbols;
+  if (symbol === undefined || symbols.length > 1) {
+    throw new Error(`${provider} quotes exactly one symbol per request, was asked for ${symbols.length}`);
+  }
+  return symbol;
+}
+
+/** The API key of a provider that needs one: without it, 503 provider_not_configured before any request. */
+export function requireApiKey(provider: ProviderName, config: ProviderConfig): string {
+  if (!config.apiKey) {
+    throw new ApiError("provider_not_configured", `${provider} needs an API key, and none is configured`, { provider });
+  }
+  return config.apiKey;
+}
+
+/** A number sent as a string ("112.1300", "-0.6600"); a sign is allowed, exponents and blanks are not. */
+export const DecimalString = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?$/, "a decimal number as a string")
+  .transform(Number)
+  .pipe(z.number());
+
+/** A price sent as a string: a decimal above zero. */
+export const PriceString = DecimalString.pipe(z.number().positive());
+
+/**
+ * The batch loop: one quote per symbol found in the answer, a failure for each one the answer left out.
+ * `missing` says what a left-out symbol means for this provider.
+ */
+export function quotesForSymbols<T>(
+  symbols: readonly string[],
+  found: ReadonlyMap<string, T>,
+  toQuote: (symbol: string, item: T) => Quote,
+  missing: (symbol: string) => ApiError,
+): QuoteBatchParts {
+  const parts: QuoteBatchParts = { quotes: new Map(), failures: new Map() };
+  for (const symbol of symbols) {
+    const item = found.get(symbol);
+    if (item === undefined) parts.failures.set(symbol, missing(symbol));
+    else parts.quotes.set(symbol, toQuote(symbol, item));
+  }
+  return parts;
+}
