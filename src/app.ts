@@ -6,6 +6,8 @@ import { rateLimit } from "./access/rate-limit";
 import { limitBodySize, requireJsonBody } from "./access/request-limits";
 import type { AppEnv } from "./app-env";
 import { ApiError, errorResponse } from "./errors";
+import { cors } from "./http/cors";
+import { requestId } from "./http/request-id";
 import { averagesRoutes } from "./routes/averages";
 import { healthRoutes } from "./routes/health";
 import { jobsRoutes } from "./routes/jobs";
@@ -16,7 +18,7 @@ import { streamRoutes } from "./routes/stream";
 import { SERVICE_VERSION } from "./version";
 
 /** Turn whatever was thrown into API.md's error JSON; never a stack trace, never a 500 for a client's doing. */
-export function toApiError(error: unknown): ApiError {
+export function toApiError(error: unknown, requestId = "-"): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof HTTPException) {
     if (error.status === 400) return new ApiError("malformed_json", "the request body is not valid JSON");
@@ -24,7 +26,7 @@ export function toApiError(error: unknown): ApiError {
     if (error.status === 415) return new ApiError("unsupported_media_type", "send the body as application/json");
     if (error.status === 401) return new ApiError("unauthorized", "a valid API key is required");
   }
-  console.error("unhandled error", error);
+  console.error(`unhandled error (request ${requestId})`, error);
   return new ApiError("internal_error", "an unexpected error occurred");
 }
 
@@ -44,9 +46,11 @@ export function createApp(): OpenAPIHono<AppEnv> {
     },
   });
 
-  app.onError((error) => errorResponse(toApiError(error)));
+  app.onError((error, c) => errorResponse(toApiError(error, c.get("requestId"))));
   app.notFound((c) => errorResponse(new ApiError("not_found", `no route for ${c.req.method} ${c.req.path.slice(0, 200)}`)));
 
+  // Every answer carries its request id (and is logged); CORS preflights are answered before any limit.
+  app.use(requestId(), cors());
   // Cheapest refusals first: oversized bodies, then clients over their budget, then missing keys; a body is
   // parsed only for a client that may send it.
   app.use(limitBodySize(), rateLimit(), requireApiKey(), requireJsonBody());

@@ -70,6 +70,10 @@ export const ConfigSchema = z.object({
   /** Limits the jobs routes enforce: symbols in one POST /prices/poll, active jobs in the deployment. */
   MAX_SYMBOLS_PER_JOB: positiveInt(100),
   MAX_ACTIVE_JOBS: positiveInt(1000),
+  /** Origins a browser app may call the API from (`*` for any); unset: no CORS headers at all. */
+  CORS_ORIGINS: csv(z.union([z.literal("*"), z.url().transform((value) => new URL(value).origin)])),
+  /** One log line per request (method, path, status, time, X-Request-Id). */
+  REQUEST_LOG: flag(true),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -81,8 +81,21 @@ export const ErrorBodySchema = z
 
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
+/**
+ * Retry-After for a 429 or 503 whose cause named no time (API.md: every 429 and 503 carries one): a sink that is
+ * catching up soon, a missing provider key only after someone sets it.
+ */
+const DEFAULT_RETRY_AFTER: Partial<Record<ErrorCode, number>> = { service_unavailable: 5, provider_not_configured: 300 };
+
+function retryAfterOf(error: ApiError): number | undefined {
+  if (error.extras.retry_after !== undefined) return error.extras.retry_after;
+  if (error.status !== 429 && error.status !== 503) return undefined;
+  return DEFAULT_RETRY_AFTER[error.code] ?? 60;
+}
+
 export function errorResponse(error: ApiError): Response {
   const headers = new Headers({ "content-type": "application/json; charset=utf-8" });
-  if (error.extras.retry_after !== undefined) headers.set("retry-after", String(error.extras.retry_after));
+  const retryAfter = retryAfterOf(error);
+  if (retryAfter !== undefined) headers.set("retry-after", String(retryAfter));
   return new Response(JSON.stringify(error.toJSON()), { status: error.status, headers });
 }

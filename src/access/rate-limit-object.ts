@@ -29,6 +29,16 @@ export interface Admission {
   retryAfterSeconds: number;
 }
 
+/** The answer to one call of the object: how many requests it admitted, and the bucket after them. */
+export interface Grant extends Admission {
+  /** Requests admitted by this call, 1..wanted when allowed, 0 when refused. */
+  granted: number;
+  /** Requests the bucket would still admit now, after this grant (RateLimit-Remaining). */
+  remaining: number;
+  /** Epoch ms at which the bucket is full again (RateLimit-Reset counts down to it). */
+  fullAt: number;
+}
+
 export interface Decision {
   admission: Admission;
   /** The TAT to keep: unchanged when the request was refused (refusals cost the client nothing). */
@@ -58,6 +68,32 @@ export function decide(tat: Tat | undefined, now: number, perMinute: number): De
   return { admission: { allowed: false, retryAfterSeconds: Math.max(1, seconds) }, tat };
 }
 
+/** Requests a bucket at `tat` would still admit at `now` (whole requests; each is worth WINDOW_MS units). */
+export function remainingAt(tat: Tat | undefined, now: number, perMinute: number): number {
+  if (tat === undefined || tat.ms < now) return perMinute;
+  const units = (now + WINDOW_MS - tat.ms) * perMinute - tat.part;
+  return Math.min(perMinute, Math.max(0, Math.floor(units / WINDOW_MS)));
+}
+
+/** Up to `wanted` requests at once, each decided as if it came alone (so the bounds of `decide` hold). Pure. */
+export function decideMany(tat: Tat | undefined, now: number, perMinute: number, wanted: number): { grant: Grant; tat: Tat | undefined } {
+  let kept = tat;
+  let granted = 0;
+  let refusal: Admission | undefined;
+  while (granted < wanted) {
+    const decision = decide(kept, now, perMinute);
+    if (!decision.admission.allowed) {
+      refusal = decision.admission;
+      break;
+    }
+    kept = decision.tat;
+    granted++;
+  }
+  const admission: Admission = refusal !== undefined && granted === 0 ? refusal : { allowed: true, retryAfterSeconds: 0 };
+  const fullAt = kept === undefined ? now : Math.max(now, kept.ms);
+  return { grant: { ...admission, granted, remaining: remainingAt(kept, now, perMinute), fullAt }, tat: kept };
+}
+
 /**
  * The TAT is kept in the object's storage, not only in memory, so that an eviction or a redeploy does not hand
  * a flooding client a fresh budget. Refusals write nothing, so a flood costs no writes. An alarm at the TAT
@@ -72,17 +108,21 @@ export class RateLimitObject extends DurableObject<Env> {
     this.tat = ctx.storage.kv.get<Tat>(KEY_TAT);
   }
 
-  async admit(perMinute: number): Promise<Admission> {
+  /**
+   * Admit up to `wanted` requests (an isolate's local allowance, see rate-limit.ts): as many as the bucket
+   * holds, at least one or none.
+   */
+  async admit(perMinute: number, wanted = 1): Promise<Grant> {
     const now = Date.now();
     const wasIdle = this.tat === undefined || this.tat.ms <= now;
-    const decision = decide(this.tat, now, perMinute);
+    const decision = decideMany(this.tat, now, perMinute, Math.max(1, Math.floor(wanted)));
     if (decision.tat !== this.tat && decision.tat !== undefined) {
       this.tat = decision.tat;
       this.ctx.storage.kv.put(KEY_TAT, this.tat);
       // Idle -> busy: any earlier alarm belonged to an idle spell. While busy, the alarm re-arms itself.
       if (wasIdle) await this.ctx.storage.setAlarm(this.tat.ms + 1);
     }
-    return decision.admission;
+    return decision.grant;
   }
 
   override async alarm(): Promise<void> {

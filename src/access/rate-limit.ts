@@ -12,15 +12,19 @@
  * key), so `RATE_LIMIT_PER_MINUTE` could not configure it; its counts are per Cloudflare location and
  * approximate by design; and it answers only success or not, with nothing to derive `Retry-After` from. One
  * object per client (RateLimitObject) gives an exact, global count, a configurable limit and a precise
- * Retry-After, at the price of one Durable Object call per request; with one object per client there is no
- * shared hot spot, and the object lives near the client's first request.
+ * Retry-After; with one object per client there is no shared hot spot, and the object lives near the client's
+ * first request. A busy client does not pay one object call per request: each isolate holds a small allowance
+ * granted by the object (local-allowance.ts says how much, and the bounds that keeps).
+ *
+ * Every response the limiter counted carries RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { readConfig, type Config } from "../env";
-import { ApiError } from "../errors";
+import { ApiError, errorResponse } from "../errors";
+import { setResponseHeaders } from "../http/response-headers";
 import { apiKeyIdentity } from "./api-keys";
-import type { Admission } from "./rate-limit-object";
+import { takeRequest, type Taken } from "./local-allowance";
 
 /**
  * The network an address belongs to, for rate limiting: an IPv4 address as it is, an IPv6 address as its /64
@@ -56,32 +60,50 @@ function isOverloaded(error: unknown): boolean {
   return error instanceof Error && Reflect.get(error, "overloaded") === true;
 }
 
+/** RateLimit-* headers (IETF draft names, API.md Headers) of a request the limiter counted. */
+function rateLimitHeaders(taken: Taken): Record<string, string> {
+  return {
+    "ratelimit-limit": String(taken.limit),
+    "ratelimit-remaining": String(taken.remaining),
+    "ratelimit-reset": String(taken.resetSeconds),
+    "ratelimit-policy": `${taken.limit};w=60`,
+  };
+}
+
+/** What the request gets when the limiter cannot answer. */
+function whenLimiterFails(error: unknown, perMinute: number): Taken | undefined {
+  // An overloaded limiter is one client's own flood (every client has its own object): refuse it.
+  if (isOverloaded(error)) return { allowed: false, retryAfterSeconds: 1, limit: perMinute, remaining: 0, resetSeconds: 1 };
+  // Any other failure of the limiter must not take the API down with it: let the request through, uncounted.
+  console.warn(`rate limit: the limiter failed, request admitted: ${String(error)}`);
+  return undefined;
+}
+
 export function rateLimit(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const config = readConfig(c.env);
     const perMinute = config.RATE_LIMIT_PER_MINUTE;
     if (perMinute === 0) return next();
+    const client = await clientId(c.req.raw, config);
     const namespace = c.env.RATE_LIMIT_OBJECT;
-    const limiter = namespace.get(namespace.idFromName(await clientId(c.req.raw, config)));
-    let admission: Admission;
+    const ask = (wanted: number) => namespace.get(namespace.idFromName(client)).admit(perMinute, wanted);
+    let taken: Taken | undefined;
     try {
-      admission = await limiter.admit(perMinute);
+      taken = await takeRequest(client, perMinute, ask);
     } catch (error) {
-      // An overloaded limiter is one client's own flood (every client has its own object): refuse it.
-      if (isOverloaded(error)) admission = { allowed: false, retryAfterSeconds: 1 };
-      else {
-        // Any other failure of the limiter must not take the API down with it: let the request through.
-        console.warn(`rate limit: the limiter failed, request admitted: ${String(error)}`);
-        return next();
-      }
+      taken = whenLimiterFails(error, perMinute);
     }
-    if (!admission.allowed) {
-      throw new ApiError(
-        "rate_limited",
-        `too many requests: ${perMinute} a minute are allowed; retry in ${admission.retryAfterSeconds} s`,
-        { retry_after: admission.retryAfterSeconds },
+    if (taken === undefined) return next();
+    if (!taken.allowed) {
+      const refused = errorResponse(
+        new ApiError("rate_limited", `too many requests: ${perMinute} a minute are allowed; retry in ${taken.retryAfterSeconds} s`, {
+          retry_after: taken.retryAfterSeconds,
+        }),
       );
+      for (const [name, value] of Object.entries(rateLimitHeaders(taken))) refused.headers.set(name, value);
+      return refused;
     }
-    return next();
+    await next();
+    setResponseHeaders(c, rateLimitHeaders(taken));
   };
 }

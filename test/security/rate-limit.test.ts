@@ -11,7 +11,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { clientId, clientNetwork } from "../../src/access/rate-limit";
-import { decide, WINDOW_MS, type RateLimitObject, type Tat } from "../../src/access/rate-limit-object";
+import { decide, decideMany, remainingAt, WINDOW_MS, type RateLimitObject, type Tat } from "../../src/access/rate-limit-object";
 import { createApp } from "../../src/app";
 import { ConfigSchema, type Env } from "../../src/env";
 import { BASE } from "../support/api";
@@ -312,5 +312,111 @@ describe("the limiter object's storage", () => {
     const outcomes = await Promise.all(Array.from({ length: 25 }, () => stub.admit(10)));
 
     expect(outcomes.filter((outcome) => outcome.allowed)).toHaveLength(10);
+  });
+});
+
+describe("RateLimit headers (API.md, Headers)", () => {
+  it("count down on every response the limiter counted, and stay on the 429", async () => {
+    const client = { "cf-connecting-ip": freshIpV4() };
+    const seen: (string | null)[][] = [];
+    for (let i = 0; i < 4; i++) {
+      const response = await app.request(`${BASE}/health`, { headers: client }, { ...env, RATE_LIMIT_PER_MINUTE: "3" });
+      seen.push([String(response.status), response.headers.get("ratelimit-limit"), response.headers.get("ratelimit-remaining")]);
+      expect(Number(response.headers.get("ratelimit-reset"))).toBeGreaterThanOrEqual(1);
+      expect(Number(response.headers.get("ratelimit-reset"))).toBeLessThanOrEqual(60);
+      if (response.status === 429) expect(Number(response.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    }
+    expect(seen).toEqual([
+      ["200", "3", "2"],
+      ["200", "3", "1"],
+      ["200", "3", "0"],
+      ["429", "3", "0"],
+    ]);
+  });
+
+  it("are absent when the limit is off", async () => {
+    const response = await app.request(`${BASE}/health`, { headers: { "cf-connecting-ip": freshIpV4() } }, { ...env, RATE_LIMIT_PER_MINUTE: "0" });
+    expect(response.headers.get("ratelimit-limit")).toBeNull();
+  });
+});
+
+describe("the isolate's local allowance", () => {
+  /** The real limiter objects, with every call counted. */
+  function countingLimiter(): { namespace: Env["RATE_LIMIT_OBJECT"]; calls: () => number } {
+    let calls = 0;
+    const real = env.RATE_LIMIT_OBJECT;
+    const namespace = {
+      idFromName: (name: string) => real.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const stub = real.get(id);
+        return {
+          admit: (perMinute: number, wanted?: number) => {
+            calls++;
+            return stub.admit(perMinute, wanted);
+          },
+        };
+      },
+    };
+    return { namespace: namespace as unknown as Env["RATE_LIMIT_OBJECT"], calls: () => calls };
+  }
+
+  it("a busy client far from its limit costs far fewer object calls than requests", async () => {
+    const limiter = countingLimiter();
+    const client = { "cf-connecting-ip": freshIpV4() };
+    for (let i = 0; i < 200; i++) {
+      expect((await hit({ RATE_LIMIT_PER_MINUTE: "100000", RATE_LIMIT_OBJECT: limiter.namespace }, client)).status).toBe(200);
+    }
+    expect(limiter.calls()).toBeLessThanOrEqual(40);
+  });
+
+  it("admits exactly the limit, asking the object for every request near it", async () => {
+    const limiter = countingLimiter();
+    const client = { "cf-connecting-ip": freshIpV4() };
+    const outcomes: number[] = [];
+    for (let i = 0; i < 45; i++) outcomes.push((await hit({ RATE_LIMIT_PER_MINUTE: "40", RATE_LIMIT_OBJECT: limiter.namespace }, client)).status);
+    expect(outcomes.filter((status) => status === 200)).toHaveLength(40);
+    expect(outcomes.slice(40)).toEqual([429, 429, 429, 429, 429]);
+  });
+
+  it("concurrent requests of one client never get more than the limit", async () => {
+    const client = { "cf-connecting-ip": freshIpV4() };
+    const outcomes = await Promise.all(Array.from({ length: 60 }, () => hit({ RATE_LIMIT_PER_MINUTE: "25" }, client)));
+    expect(outcomes.filter((outcome) => outcome.status === 200).length).toBeLessThanOrEqual(25);
+    expect(outcomes.filter((outcome) => outcome.status === 200).length).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe("grants of many requests (decideMany, remainingAt)", () => {
+  it("remainingAt is how many requests decide would admit one after another right now", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 2 ** 42 }), fc.array(fc.integer({ min: 0, max: 2_000 }), { maxLength: 60 }), (limit, first, gaps) => {
+        let tat: Tat | undefined;
+        let now = first;
+        for (const gap of gaps) {
+          now += gap;
+          tat = decide(tat, now, limit).tat;
+        }
+        let admitted = 0;
+        let probe = tat;
+        for (;;) {
+          const decision = decide(probe, now, limit);
+          if (!decision.admission.allowed) break;
+          probe = decision.tat;
+          admitted++;
+        }
+        expect(remainingAt(tat, now, limit)).toBe(admitted);
+      }),
+    );
+  });
+
+  it("decideMany grants what one-by-one decisions would, and reports what is left", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 2 ** 42 }), fc.integer({ min: 1, max: 120 }), (limit, now, wanted) => {
+        const { grant, tat } = decideMany(undefined, now, limit, wanted);
+        expect(grant.granted).toBe(Math.min(wanted, limit));
+        expect(grant.remaining).toBe(limit - grant.granted);
+        expect(decideMany(tat, now, limit, limit + 1).grant.granted).toBe(limit - grant.granted);
+      }),
+    );
   });
 });
