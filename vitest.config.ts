@@ -11,6 +11,8 @@ function testBindings(fixtureServerUrl: string): Record<string, string> {
     ALPHA_VANTAGE_BASE_URL: `${fixtureServerUrl}/alphavantage`,
     FINNHUB_BASE_URL: `${fixtureServerUrl}/finnhub/api/v1`,
     BINANCE_BASE_URL: `${fixtureServerUrl}/binance`,
+    POLYGON_BASE_URL: `${fixtureServerUrl}/polygon`,
+    POLYGON_API_KEY: "test-polygon-key-3b8e",
     ALPHA_VANTAGE_API_KEY: "test-alpha-vantage-key-7f3a",
     FINNHUB_API_KEY: "test-finnhub-token-91c2",
     PROVIDER_TIMEOUT_MS: "1500",

@@ -43,7 +43,11 @@ export const ConfigSchema = z.object({
   ALPHA_VANTAGE_BASE_URL: url("https://www.alphavantage.co"),
   FINNHUB_BASE_URL: url("https://finnhub.io/api/v1"),
   BINANCE_BASE_URL: url("https://api.binance.com"),
+  POLYGON_BASE_URL: url("https://api.polygon.io"),
   ALPHA_VANTAGE_API_KEY: optionalText,
+  POLYGON_API_KEY: optionalText,
+  /** Where Polygon's latest price comes from: `prev` (previous-day aggregate, free plan) or `last_trade`. */
+  POLYGON_LATEST: z.enum(["prev", "last_trade"]).default("prev"),
   FINNHUB_API_KEY: optionalText,
   PROVIDER_TIMEOUT_MS: positiveInt(8000),
   EVENT_SINK: z.enum(EVENT_SINKS).default("log"),

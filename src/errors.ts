@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   provider_timeout: 502,
   provider_not_configured: 503,
   provider_rate_limited: 503,
+  provider_plan_required: 503,
   service_unavailable: 503,
   internal_error: 500,
 } as const;

@@ -39,7 +39,7 @@ export function retryAfterSeconds(headers: Headers, fallback = DEFAULT_RETRY_AFT
 }
 
 /** The extract step: one HTTP request with a timeout, every transport failure mapped to API.md's errors. */
-export async function extract(provider: Provider, request: ProviderRequest, config: ProviderConfig): Promise<ProviderResponse> {
+export async function extract(provider: Pick<Provider, "name" | "answerOffline">, request: ProviderRequest, config: ProviderConfig): Promise<ProviderResponse> {
   if (provider.answerOffline) return provider.answerOffline(request, Date.now());
   let response: Response;
   try {
@@ -151,7 +151,7 @@ export function rawResponseOf(provider: Provider, request: ProviderRequest, resp
 }
 
 /** Statuses that mean the same for every provider; the rest (404, 400, ...) are the provider's to interpret. */
-function rejectTransportStatus(provider: Provider, response: ProviderResponse): void {
+function rejectTransportStatus(provider: Pick<Provider, "name">, response: ProviderResponse): void {
   if (response.status === 429) {
     throw rateLimited(provider.name, retryAfterSeconds(response.headers));
   }

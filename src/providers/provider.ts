@@ -1,6 +1,6 @@
 import type { ApiError } from "../errors";
 
-export const PROVIDER_NAMES = ["yfinance", "alpha_vantage", "finnhub", "binance", "synthetic"] as const;
+export const PROVIDER_NAMES = ["yfinance", "alpha_vantage", "finnhub", "binance", "polygon", "synthetic"] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 /**
@@ -89,6 +89,8 @@ export interface ProviderConfig {
   baseUrl: string;
   apiKey?: string;
   timeoutMs: number;
+  /** Polygon: the latest price from the previous-day aggregate (free plan) or the last trade (paid plans). */
+  latestFrom?: "prev" | "last_trade";
 }
 
 export interface ProviderInfo {

@@ -3,6 +3,7 @@ import type { Config } from "../env";
 import { alphaVantage } from "./alpha-vantage";
 import { binance } from "./binance";
 import { finnhub } from "./finnhub";
+import { polygon } from "./polygon";
 import type { Provider, ProviderConfig, ProviderName } from "./provider";
 import { synthetic } from "./synthetic";
 import { yahoo } from "./yahoo";
@@ -12,6 +13,7 @@ export const PROVIDERS: Readonly<Record<ProviderName, Provider>> = Object.freeze
   alpha_vantage: alphaVantage,
   finnhub,
   binance,
+  polygon,
   synthetic,
 });
 
@@ -31,6 +33,8 @@ export function providerConfig(config: Config, name: ProviderName): ProviderConf
       return { baseUrl: config.FINNHUB_BASE_URL, apiKey: config.FINNHUB_API_KEY, timeoutMs };
     case "binance":
       return { baseUrl: config.BINANCE_BASE_URL, timeoutMs };
+    case "polygon":
+      return { baseUrl: config.POLYGON_BASE_URL, apiKey: config.POLYGON_API_KEY, timeoutMs, latestFrom: config.POLYGON_LATEST };
     case "synthetic":
       return { baseUrl: "synthetic://local", timeoutMs };
   }

@@ -35,13 +35,13 @@ const ChartMeta = z.object({
 });
 
 /** Yahoo's error envelope: 404 "Not Found" means an unknown symbol; anything else is Yahoo failing us. */
-function chartError(status: number, error: z.infer<typeof ChartError>, symbol: string): ApiError {
+export function chartError(status: number, error: z.infer<typeof ChartError>, symbol: string): ApiError {
   if (status === 404 || error.code === "Not Found") return symbolNotFound(NAME, symbol);
   const reason = error.description ? `${error.code}: ${error.description}` : error.code;
   return new ApiError("provider_error", `${NAME} refused the request (HTTP ${status}): ${reason}`, { provider: NAME });
 }
 
-function parseEnvelope(response: ProviderResponse): z.infer<typeof ChartEnvelope> {
+export function parseEnvelope(response: ProviderResponse): z.infer<typeof ChartEnvelope> {
   if (response.status === 200) {
     const envelope = ChartEnvelope.safeParse(parseJson(NAME, response.body));
     if (!envelope.success) throw malformed(NAME, "not a chart answer");

@@ -24,6 +24,7 @@ describe("the provider map", () => {
       alpha_vantage: { minInterval: 15, batchSize: 1, needsKey: true, budget: { perMinute: 5, perDay: 25 } },
       finnhub: { minInterval: 1, batchSize: 1, needsKey: true, budget: { perMinute: 60 } },
       binance: { minInterval: 1, batchSize: 100, needsKey: false, budget: { perMinute: 1200 } },
+      polygon: { minInterval: 12, batchSize: 1, needsKey: true, budget: { perMinute: 5 } },
       synthetic: { minInterval: 1, batchSize: 500, needsKey: false, budget: {} },
     });
   });
@@ -36,6 +37,7 @@ describe("the provider map", () => {
       ["alpha_vantage", { baseUrl: "https://www.alphavantage.co", apiKey: undefined, timeoutMs: 8000 }, false],
       ["finnhub", { baseUrl: "https://finnhub.io/api/v1", apiKey: undefined, timeoutMs: 8000 }, false],
       ["binance", { baseUrl: "https://api.binance.com", timeoutMs: 8000 }, true],
+      ["polygon", { baseUrl: "https://api.polygon.io", apiKey: undefined, timeoutMs: 8000, latestFrom: "prev" }, false],
       ["synthetic", { baseUrl: "synthetic://local", timeoutMs: 8000 }, true],
     ]);
   });
@@ -56,6 +58,12 @@ describe("the provider map", () => {
       timeoutMs: 1500,
     });
     expect(providerConfig(config, "binance")).toEqual({ baseUrl: `${server}/binance`, timeoutMs: 1500 });
+    expect(providerConfig(config, "polygon")).toEqual({
+      baseUrl: `${server}/polygon`,
+      apiKey: "test-polygon-key-3b8e",
+      timeoutMs: 1500,
+      latestFrom: "prev",
+    });
     expect(PROVIDER_NAMES.every((name) => isConfigured(config, name))).toBe(true);
   });
 

@@ -17,6 +17,7 @@ describe("service routes", () => {
       "alpha_vantage",
       "finnhub",
       "binance",
+      "polygon",
       "synthetic",
     ]);
     for (const provider of answer.body.providers) {

@@ -20,7 +20,7 @@ import { z } from "zod";
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 // Aliases too (yahoo, yahoo_finance, alphavantage): they name the same real providers.
-const REAL_PROVIDERS: readonly string[] = ["yfinance", "alpha_vantage", "finnhub", "binance", "yahoo", "yahoo_finance", "alphavantage"];
+const REAL_PROVIDERS: readonly string[] = ["yfinance", "alpha_vantage", "finnhub", "binance", "polygon", "yahoo", "yahoo_finance", "alphavantage"];
 const SAFE_PROVIDER = "synthetic";
 const HTTP_METHODS = ["get", "post", "put", "patch", "delete", "options", "head"] as const;
 /** Longest array of schema-valid items the fuzzer builds (a job's symbols: each one is a polling loop). */

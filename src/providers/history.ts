@@ -1,0 +1,114 @@
+/**
+ * Provider history (OHLCV bars): the interface every provider's history file implements, and the shared
+ * query -> extract -> transform step for one request. Each provider's quirks stay in its own
+ * `<provider>-history.ts`; windows, storage and paging are src/history/'s.
+ */
+import { ApiError } from "../errors";
+import { extract, redactUrl, withoutKey } from "./http";
+import type { ProviderConfig, ProviderName, ProviderRequest, ProviderResponse, RawResponse } from "./provider";
+
+export const BAR_INTERVALS = ["1m", "5m", "15m", "30m", "1h", "1d", "1wk"] as const;
+export type BarInterval = (typeof BAR_INTERVALS)[number];
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+export const INTERVAL_MS: Readonly<Record<BarInterval, number>> = {
+  "1m": MINUTE,
+  "5m": 5 * MINUTE,
+  "15m": 15 * MINUTE,
+  "30m": 30 * MINUTE,
+  "1h": 60 * MINUTE,
+  "1d": DAY,
+  "1wk": 7 * DAY,
+};
+
+/** One bar as the provider reported it. `timestamp` is the bar's start, epoch ms. */
+export interface Bar {
+  timestamp: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  /** As the provider says (0 stays 0); null when it says nothing. */
+  volume: number | null;
+  /** Where the provider gives one, else null. */
+  adjustedClose: number | null;
+}
+
+/** Bars of one symbol and interval in [from, to) (epoch ms). */
+export interface BarQuery {
+  symbol: string;
+  interval: BarInterval;
+  from: number;
+  to: number;
+}
+
+/** What one answer holds: its bars and, for a paged answer (Polygon's next_url), the request for the rest. */
+export interface BarPage {
+  bars: Bar[];
+  next: ProviderRequest | null;
+  /** The exchange's IANA time zone, where the answer names it. */
+  timeZone?: string;
+}
+
+export interface HistoryProvider {
+  name: ProviderName;
+  /** The intervals this provider has bars for. */
+  intervals: readonly BarInterval[];
+  needsKey: boolean;
+  /** The query as provider-sized requests (the provider's bars-per-request bound), oldest first. */
+  split(query: BarQuery): BarQuery[];
+  /** How far back from now the provider serves this interval; undefined = as far as it has data. */
+  lookbackMs(interval: BarInterval): number | undefined;
+  query(query: BarQuery, config: ProviderConfig): ProviderRequest;
+  /** The answer's bars. Throws ApiError for an error answer (HTTP 200 ones included). */
+  transform(response: ProviderResponse, query: BarQuery, config: ProviderConfig): BarPage;
+  /** Providers that need no network (synthetic) produce their answer here. */
+  answerOffline?: (request: ProviderRequest, now: number) => ProviderResponse;
+}
+
+export interface FetchedBars extends BarPage {
+  raw: RawResponse;
+}
+
+/** One provider request for bars (the query's, or a page's `next` as `followUp`), with the raw answer kept for storage. */
+export async function fetchBars(
+  provider: HistoryProvider,
+  query: BarQuery,
+  config: ProviderConfig,
+  followUp?: ProviderRequest,
+): Promise<FetchedBars> {
+  if (provider.needsKey && !config.apiKey) {
+    throw new ApiError("provider_not_configured", `${provider.name} needs an API key, and none is configured`, {
+      provider: provider.name,
+    });
+  }
+  const request = followUp ?? provider.query(query, config);
+  let response: ProviderResponse;
+  let page: BarPage;
+  try {
+    response = await extract(provider, request, config);
+    page = provider.transform(response, query, config);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    const message = withoutKey(error.message, config.apiKey);
+    throw message === error.message ? error : new ApiError(error.code, message, error.extras);
+  }
+  return {
+    ...page,
+    raw: {
+      provider: provider.name,
+      url: redactUrl(request.url),
+      httpStatus: response.status,
+      body: withoutKey(response.body, config.apiKey),
+      fetchedAt: response.receivedAt,
+    },
+  };
+}
+
+/** [from, to) cut into consecutive windows of at most `span` ms. */
+export function splitBySpan(query: BarQuery, span: number): BarQuery[] {
+  const windows: BarQuery[] = [];
+  for (let from = query.from; from < query.to; from += span) windows.push({ ...query, from, to: Math.min(query.to, from + span) });
+  return windows;
+}
