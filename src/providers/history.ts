@@ -4,8 +4,11 @@
  * `<provider>-history.ts`; windows, storage and paging are src/history/'s.
  */
 import { ApiError } from "../errors";
-import { extract, redactUrl, withoutKey } from "./http";
+import { AnsweredWithError, extract, ProviderAnswerError, rawResponseOf, withoutKey } from "./http";
 import type { ProviderConfig, ProviderName, ProviderRequest, ProviderResponse, RawResponse } from "./provider";
+
+/** History answers are bigger than quotes (a month of minute bars is a few MB), and bounded by the windows. */
+export const MAX_HISTORY_BODY_BYTES = 8 * 1024 * 1024;
 
 export const BAR_INTERVALS = ["1m", "5m", "15m", "30m", "1h", "1d", "1wk"] as const;
 export type BarInterval = (typeof BAR_INTERVALS)[number];
@@ -84,26 +87,20 @@ export async function fetchBars(
     });
   }
   const request = followUp ?? provider.query(query, config);
-  let response: ProviderResponse;
+  let response: ProviderResponse | undefined;
   let page: BarPage;
   try {
-    response = await extract(provider, request, config);
+    response = await extract(provider, request, config, MAX_HISTORY_BODY_BYTES);
     page = provider.transform(response, query, config);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
+    const answer = error instanceof AnsweredWithError ? error.response : response;
     const message = withoutKey(error.message, config.apiKey);
-    throw message === error.message ? error : new ApiError(error.code, message, error.extras);
+    const clean = new ApiError(error.code, message, error.extras);
+    // Failed answers are kept too, as for quotes, so a failed backfill step can be traced.
+    throw answer ? new ProviderAnswerError(clean, rawResponseOf(provider, request, answer, config.apiKey)) : clean;
   }
-  return {
-    ...page,
-    raw: {
-      provider: provider.name,
-      url: redactUrl(request.url),
-      httpStatus: response.status,
-      body: withoutKey(response.body, config.apiKey),
-      fetchedAt: response.receivedAt,
-    },
-  };
+  return { ...page, raw: rawResponseOf(provider, request, response, config.apiKey) };
 }
 
 /** [from, to) cut into consecutive windows of at most `span` ms. */

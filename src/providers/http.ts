@@ -39,7 +39,12 @@ export function retryAfterSeconds(headers: Headers, fallback = DEFAULT_RETRY_AFT
 }
 
 /** The extract step: one HTTP request with a timeout, every transport failure mapped to API.md's errors. */
-export async function extract(provider: Pick<Provider, "name" | "answerOffline">, request: ProviderRequest, config: ProviderConfig): Promise<ProviderResponse> {
+export async function extract(
+  provider: Pick<Provider, "name" | "answerOffline">,
+  request: ProviderRequest,
+  config: ProviderConfig,
+  maxBytes = MAX_BODY_BYTES,
+): Promise<ProviderResponse> {
   if (provider.answerOffline) return provider.answerOffline(request, Date.now());
   let response: Response;
   try {
@@ -55,14 +60,14 @@ export async function extract(provider: Pick<Provider, "name" | "answerOffline">
   }
   let body: CappedBody;
   try {
-    body = await readCapped(response, MAX_BODY_BYTES);
+    body = await readCapped(response, maxBytes);
   } catch {
     throw new ApiError("provider_timeout", `${provider.name} stopped sending its answer`, { provider: provider.name });
   }
   const answered: ProviderResponse = { status: response.status, body: body.text, headers: response.headers, receivedAt: Date.now() };
   if (body.overflow) {
     throw new AnsweredWithError(
-      new ApiError("provider_error", `${provider.name} sent an answer larger than ${MAX_BODY_BYTES} bytes; it was not read`, {
+      new ApiError("provider_error", `${provider.name} sent an answer larger than ${maxBytes} bytes; it was not read`, {
         provider: provider.name,
       }),
       answered,
@@ -111,7 +116,7 @@ function decodePrefix(chunks: readonly Uint8Array[]): string {
 }
 
 /** Inside the extract step: an error, and the answer that showed it. */
-class AnsweredWithError extends ApiError {
+export class AnsweredWithError extends ApiError {
   constructor(
     error: ApiError,
     readonly response: ProviderResponse,
@@ -135,7 +140,7 @@ export class ProviderAnswerError extends ApiError {
 }
 
 /** The stored form of an answer: a redacted URL, and at most MAX_STORED_BODY_BYTES of the body, saying so. */
-export function rawResponseOf(provider: Provider, request: ProviderRequest, response: ProviderResponse, apiKey: string | undefined): RawResponse {
+export function rawResponseOf(provider: Pick<Provider, "name">, request: ProviderRequest, response: ProviderResponse, apiKey: string | undefined): RawResponse {
   const body = withoutKey(response.body, apiKey);
   const encoded = new TextEncoder().encode(body);
   const truncated = encoded.byteLength > MAX_STORED_BODY_BYTES;
