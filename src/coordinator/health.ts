@@ -1,3 +1,5 @@
+import type { WireError } from "../errors";
+
 /**
  * A provider's recent outcomes, for /providers, /health and failover. A provider is "rate_limited" while
  * the Retry-After it (or our own budget) gave has not passed, "failing" after several failures in a row,
@@ -38,6 +40,20 @@ export interface HealthReport {
 const RECENT_OUTCOMES = 20;
 const FAILING_AFTER = 3;
 export const FAILING_PROBE_MS = 30_000;
+
+/**
+ * How a failed request reflects on its provider — the one mapping from errors to health: a symbol the
+ * provider does not know is an answer, not a fault; a rate limit lasts its Retry-After; anything else counts
+ * towards "failing".
+ */
+export function outcomeOfFailure(error: WireError, at: number): PollOutcome {
+  if (error.code === "symbol_not_found") return { kind: "ok", at };
+  if (error.code === "provider_rate_limited") {
+    const retryAfter = error.extras.retry_after;
+    return { kind: "rate_limited", at, error: error.message, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter * 1000 } : {}) };
+  }
+  return { kind: "failing", at, error: `${error.code}: ${error.message}` };
+}
 
 export function emptyHealth(): HealthState {
   return { recent: [], consecutiveFailures: 0, rateLimitedUntil: null, lastFailureAt: null, lastOkAt: null, lastError: null };

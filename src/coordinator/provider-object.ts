@@ -1,29 +1,23 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type Config, type Env } from "../env";
-import { ApiError } from "../errors";
-import { fetchQuotes, ProviderAnswerError } from "../providers/http";
+import type { WireError } from "../errors";
 import type { ProviderName, QuoteBatch } from "../providers/provider";
-import { getProvider, providerConfig } from "../providers/registry";
+import { getProvider } from "../providers/registry";
 import { database, type Database } from "../store/db";
-import { identifyRaw, storeFailedAnswer, storeRawResponse, type StoredRaw } from "../store/prices";
+import { identifyRaw, storeRawResponse, type StoredRaw } from "../store/prices";
 import { symbolObject } from "../objects/symbol";
-import { askWithFailover, candidates, isFailover } from "./failover";
-import { settled } from "../objects/outcome";
+import { asWireError, settled } from "../objects/outcome";
 import { armEarliest } from "../timers/alarm";
-import { backoffDelay } from "../timers/backoff";
 import { RequestBudget, type BudgetDecision } from "./budget";
 import { emptyHealth, healthReport, isAvailable, recordOutcome, type HealthReport, type HealthState, type PollOutcome } from "./health";
-import { recordJobRuns, activeAmong } from "../jobs/store";
-import { jobIds, loopInterval, mayFailOver, nextDue, onlyJobs, withoutJob, type Subscription, type Subscriptions } from "../jobs/subscriptions";
+import { askProvider, countPolls, failOver, scheduleAfter, stoppedJobs, type PolledSymbol, type ProviderAccount } from "./polling";
+import { jobIds, loopInterval, withoutJob, withoutJobs, type Subscription, type Subscriptions } from "../jobs/subscriptions";
 
 const KEY_PROVIDER = "provider";
 const KEY_BUDGET = "budget";
 const KEY_HEALTH = "health";
 const KEY_ROUND = "round";
 
-const RATE_LIMIT_BACKOFF_BASE_MS = 5_000;
-const RATE_LIMIT_BACKOFF_CAP_MS = 15 * 60_000;
-const VERIFY_JOBS_EVERY_MS = 5 * 60_000;
 const CONCURRENT_BATCH_REQUESTS = 4;
 
 interface BatchSymbol {
@@ -139,17 +133,17 @@ export class ProviderObject extends DurableObject<Env> {
 
   private async runRound(): Promise<void> {
     if (!this.provider) return;
+    const provider = this.provider;
     await this.dropStoppedJobs();
     const now = Date.now();
     const due = Object.entries(this.round.symbols)
       .filter(([, entry]) => entry.dueAt <= now)
       .map(([symbol]) => symbol);
-    const batchSize = getProvider(this.provider).batchSize;
+    const batchSize = getProvider(provider).batchSize;
     const batches: string[][] = [];
     for (let start = 0; start < due.length; start += batchSize) batches.push(due.slice(start, start + batchSize));
     // First every request (a few at a time), then the hand-out: a round's quotes are close together in time
     // (Binance stamps them on arrival), without opening more than a handful of connections to one provider.
-    const provider = this.provider;
     const fetched: FetchedBatch[] = [];
     for (let start = 0; start < batches.length; start += CONCURRENT_BATCH_REQUESTS) {
       const answers = await Promise.all(batches.slice(start, start + CONCURRENT_BATCH_REQUESTS).map((batch) => this.fetchBatch(provider, batch)));
@@ -160,24 +154,20 @@ export class ProviderObject extends DurableObject<Env> {
     await this.armAlarm();
   }
 
-  /** One provider request for a batch; undefined when the budget postponed it or the request failed (handled). */
+  /** One provider request for a batch; undefined when it failed (counted, scheduled and failed over here). */
   private async fetchBatch(provider: ProviderName, symbols: string[]): Promise<FetchedBatch | undefined> {
     const startedAt = Date.now();
-    const budget = await this.acquire(provider);
-    if (!budget.granted) {
-      this.postpone(symbols, startedAt + budget.retryAfterMs);
-      return undefined;
-    }
     try {
-      const batch = await fetchQuotes(getProvider(provider), symbols, providerConfig(this.config, provider));
-      await this.report(provider, { kind: "ok", at: Date.now(), latencyMs: Date.now() - startedAt });
-      this.round.rateLimitedRounds = 0;
+      const batch = await askProvider(this.db, this.account(provider), provider, symbols, this.config);
       const raw = identifyRaw(batch.raw!, symbols);
       await storeRawResponse(this.db, raw);
       return { symbols, startedAt, batch, raw };
     } catch (error) {
-      if (error instanceof ProviderAnswerError) await storeFailedAnswer(this.db, error.raw, symbols);
-      await this.roundFailed(provider, symbols, startedAt, error);
+      const wire = asWireError(error);
+      const polled = this.polled(symbols);
+      await countPolls(this.db, polled, wire, Date.now());
+      this.schedule(symbols, startedAt, wire);
+      await failOver(this.env, provider, wire, polled);
       return undefined;
     }
   }
@@ -193,76 +183,43 @@ export class ProviderObject extends DurableObject<Env> {
       }),
     );
     const at = Date.now();
-    const ok = symbols.filter((symbol) => !failures.has(symbol));
-    await recordJobRuns(this.db, this.pollsPerJob(ok), { ok: true, at });
+    await countPolls(this.db, this.polled(symbols.filter((symbol) => !failures.has(symbol))), undefined, at);
     for (const [symbol, error] of failures) {
-      await recordJobRuns(this.db, this.pollsPerJob([symbol]), { ok: false, at, error: `${error.code}: ${error.message}` });
+      await countPolls(this.db, this.polled([symbol]), error, at);
+      await failOver(this.env, provider, error, this.polled([symbol]));
     }
-    this.advance(symbols, startedAt);
+    this.schedule(symbols, startedAt, undefined);
   }
 
-  private async roundFailed(provider: ProviderName, symbols: string[], startedAt: number, error: unknown): Promise<void> {
-    const apiError = error instanceof ApiError ? error : new ApiError("provider_error", String(error), { provider });
-    const rateLimited = apiError.code === "provider_rate_limited";
-    const retryAfterMs = (apiError.extras.retry_after ?? 0) * 1000;
-    await this.report(provider, { kind: rateLimited ? "rate_limited" : "failing", at: Date.now(), retryAfterMs, error: apiError.message });
-    await recordJobRuns(this.db, this.pollsPerJob(symbols), { ok: false, at: Date.now(), error: `${apiError.code}: ${apiError.message}` });
-    if (rateLimited) {
-      this.round.rateLimitedRounds += 1;
-      const delay = Math.max(retryAfterMs, backoffDelay(this.round.rateLimitedRounds, RATE_LIMIT_BACKOFF_BASE_MS, RATE_LIMIT_BACKOFF_CAP_MS));
-      this.postpone(symbols, Date.now() + delay);
-    } else {
-      this.advance(symbols, startedAt);
-    }
-    if (isFailover(apiError.toWire())) await this.failOver(provider, symbols);
-  }
-
-  /** Symbols whose jobs left the provider open are polled, this round, by the next healthy fallback. */
-  private async failOver(provider: ProviderName, symbols: string[]): Promise<void> {
-    const open = symbols.filter((symbol) => mayFailOver(this.round.symbols[symbol]?.subscriptions ?? {}));
-    const fallbacks = candidates(this.env, provider, false).slice(1);
-    if (fallbacks.length === 0) return;
-    await Promise.all(open.map((symbol) => askWithFailover(this.env, symbol, fallbacks, { kind: "poll" })));
-  }
-
-  private advance(symbols: string[], dueAt: number): void {
-    const now = Date.now();
+  /** The next due time of these symbols, polled in a request that started at `startedAt`. */
+  private schedule(symbols: readonly string[], startedAt: number, error: WireError | undefined): void {
+    const schedule = scheduleAfter(error, this.round.rateLimitedRounds, Date.now());
+    this.round.rateLimitedRounds = schedule.rateLimitedInARow;
     for (const symbol of symbols) {
       const entry = this.round.symbols[symbol];
-      if (!entry) continue;
-      const interval = loopInterval(entry.subscriptions);
-      if (interval !== null) entry.dueAt = nextDue(Math.min(entry.dueAt, dueAt), interval, now);
+      const interval = entry && loopInterval(entry.subscriptions);
+      if (entry && interval) entry.dueAt = schedule.nextDue(Math.min(entry.dueAt, startedAt), interval);
     }
   }
 
-  private postpone(symbols: string[], until: number): void {
-    for (const symbol of symbols) {
-      const entry = this.round.symbols[symbol];
-      if (entry) entry.dueAt = Math.max(entry.dueAt, until);
-    }
+  private polled(symbols: readonly string[]): PolledSymbol[] {
+    return symbols.map((symbol) => ({ symbol, subscriptions: this.round.symbols[symbol]?.subscriptions ?? {} }));
   }
 
-  private jobsOf(symbols: readonly string[]): string[] {
-    return [...this.pollsPerJob(symbols).keys()];
-  }
-
-  /** How many of these symbols each job asked for: a job's runs count one poll per symbol. */
-  private pollsPerJob(symbols: readonly string[]): Map<string, number> {
-    const polls = new Map<string, number>();
-    for (const symbol of symbols) {
-      for (const id of jobIds(this.round.symbols[symbol]?.subscriptions ?? {})) polls.set(id, (polls.get(id) ?? 0) + 1);
-    }
-    return polls;
-  }
-
-  /** A lost unsubscribe (a crash mid-DELETE) must not keep a symbol polled forever. */
   private async dropStoppedJobs(): Promise<void> {
     const now = Date.now();
-    if (now - this.round.verifiedAt < VERIFY_JOBS_EVERY_MS) return;
-    const active = await activeAmong(this.db, this.jobsOf(Object.keys(this.round.symbols)));
-    for (const entry of Object.values(this.round.symbols)) entry.subscriptions = onlyJobs(entry.subscriptions, active);
+    const entries = Object.values(this.round.symbols);
+    const stopped = await stoppedJobs(this.db, entries.flatMap((entry) => jobIds(entry.subscriptions)), this.round.verifiedAt, now);
+    if (!stopped) return;
+    for (const entry of entries) entry.subscriptions = withoutJobs(entry.subscriptions, stopped);
     this.forgetUnneededSymbols();
     this.round.verifiedAt = now;
+  }
+
+  /** The shared budget and health of this provider, kept right here. */
+  private account(provider: ProviderName): ProviderAccount | undefined {
+    if (getProvider(provider).answerOffline) return undefined;
+    return { acquire: () => this.acquire(provider), report: (outcome) => this.report(provider, outcome) };
   }
 
   private forgetUnneededSymbols(): void {

@@ -118,11 +118,6 @@ export async function recordJobRuns(db: Database, polls: ReadonlyMap<string, num
   }
 }
 
-/** One poll of one symbol, for each of these jobs. */
-export function onePollEach(ids: readonly string[]): Map<string, number> {
-  return new Map(ids.map((id) => [id, 1]));
-}
-
 /** Active jobs whose loops look lost: never ran, or last ran longer ago than their interval allows. */
 export async function jobsLookingStalled(db: Database, now: number, graceMs: number): Promise<PollJob[]> {
   const rows = await db

@@ -34,6 +34,6 @@ export function withoutJob(subscriptions: Subscriptions, jobId: string): Subscri
   return Object.fromEntries(Object.entries(subscriptions).filter(([id]) => id !== jobId));
 }
 
-export function onlyJobs(subscriptions: Subscriptions, keep: ReadonlySet<string>): Subscriptions {
-  return Object.fromEntries(Object.entries(subscriptions).filter(([id]) => keep.has(id)));
+export function withoutJobs(subscriptions: Subscriptions, stopped: ReadonlySet<string>): Subscriptions {
+  return Object.fromEntries(Object.entries(subscriptions).filter(([id]) => !stopped.has(id)));
 }

@@ -8,9 +8,14 @@ export function succeeded<T>(value: T): Outcome<T> {
 }
 
 export function failed(error: unknown): Outcome<never> {
-  if (error instanceof ApiError) return { ok: false, error: error.toWire() };
+  return { ok: false, error: asWireError(error) };
+}
+
+/** Whatever was thrown, as an error that crosses RPC; anything but an ApiError is ours, logged, and internal. */
+export function asWireError(error: unknown): WireError {
+  if (error instanceof ApiError) return error.toWire();
   console.error("unexpected failure", error, error instanceof Error ? error.stack : "");
-  return { ok: false, error: new ApiError("internal_error", "an unexpected error occurred").toWire() };
+  return new ApiError("internal_error", "an unexpected error occurred").toWire();
 }
 
 /**

@@ -8,18 +8,13 @@ import { SinkError, type Sink } from "../events/sink";
 import { createSink } from "../events/sinks";
 import { armEarliest } from "../timers/alarm";
 import { backoffDelay } from "../timers/backoff";
-import type { PollOutcome } from "../coordinator/health";
-import { providerObject } from "../objects/provider";
-import { activeAmong, onePollEach, recordJobRuns } from "../jobs/store";
-import { jobIds, loopInterval, mayFailOver, nextDue, onlyJobs, withoutJob, type Subscription, type Subscriptions } from "../jobs/subscriptions";
-import { fetchQuotes, ProviderAnswerError, rateLimited } from "../providers/http";
+import { askProvider, countPolls, failOver, onlyQuote, remoteAccount, scheduleAfter, stoppedJobs } from "../coordinator/polling";
+import { jobIds, loopInterval, withoutJob, withoutJobs, type Subscription, type Subscriptions } from "../jobs/subscriptions";
 import type { LatestQuote, Quote, SymbolTarget } from "../providers/provider";
-import { getProvider, providerConfig } from "../providers/registry";
 import { database, type Database } from "../store/db";
 import { storeMovingAverage } from "../store/averages";
-import { identifyRaw, readRecentPoints, storeFailedAnswer, type StoredRaw } from "../store/prices";
+import { identifyRaw, readRecentPoints, type StoredRaw } from "../store/prices";
 import { SymbolStreams } from "../stream/symbol-streams";
-import { askWithFailover, candidates, isFailover } from "../coordinator/failover";
 import { failed, succeeded, type Outcome } from "../objects/outcome";
 import { recordQuotes, type QuoteToRecord, type RawRef, type RecordedQuote } from "./record";
 
@@ -32,9 +27,6 @@ const KEY_LOOP = "loop";
 const DELIVERY_COALESCE_MS = 50;
 const DELIVERY_BACKOFF_BASE_MS = 1_000;
 const DELIVERY_BACKOFF_CAP_MS = 60_000;
-const RATE_LIMIT_BACKOFF_BASE_MS = 5_000;
-const RATE_LIMIT_BACKOFF_CAP_MS = 15 * 60_000;
-const VERIFY_JOBS_EVERY_MS = 5 * 60_000;
 /**
  * Undelivered events one symbol may hold. When the sink has been down long enough to fill it, the object
  * takes no new points (polls answer 503) rather than drop events: nothing stored is ever left unannounced.
@@ -202,34 +194,13 @@ export class SymbolObject extends DurableObject<Env> {
 
   private async fetchAndRecord(): Promise<Outcome<LatestQuote>> {
     const target = this.requireTarget();
-    const provider = getProvider(target.provider);
-    // Offline providers have no budget and no health worth tracking; the others share both.
-    const coordinator = provider.answerOffline ? undefined : providerObject(this.env, target.provider);
-    const startedAt = Date.now();
     try {
       await this.requireOutboxRoom();
-      if (coordinator) {
-        const budget = await coordinator.acquire(target.provider);
-        if (!budget.granted) {
-          const seconds = Math.ceil(budget.retryAfterMs / 1000);
-          throw rateLimited(target.provider, seconds, `this deployment's request budget for ${target.provider} is used up; retry in ${seconds} s`);
-        }
-      }
-      const batch = await fetchQuotes(provider, [target.symbol], providerConfig(this.config, target.provider));
-      await coordinator?.report(target.provider, { kind: "ok", at: Date.now(), latencyMs: Date.now() - startedAt });
-      const failure = batch.failures.get(target.symbol);
-      if (failure) throw failure;
-      const quote = batch.quotes.get(target.symbol);
-      if (!quote || !batch.raw) {
-        throw new ApiError("provider_error", `${target.provider} answered without a quote for ${target.symbol}`, {
-          provider: target.provider,
-        });
-      }
-      const raw = identifyRaw(batch.raw, [target.symbol]);
+      const batch = await askProvider(this.db, remoteAccount(this.env, target.provider), target.provider, [target.symbol], this.config);
+      const quote = onlyQuote(batch, target);
+      const raw = identifyRaw(batch.raw!, [target.symbol]);
       return succeeded(await this.record(quote, raw, raw));
     } catch (error) {
-      if (error instanceof ProviderAnswerError) await storeFailedAnswer(this.db, error.raw, [target.symbol]);
-      if (coordinator && error instanceof ApiError) await coordinator.report(target.provider, providerOutcome(error));
       return failed(error);
     }
   }
@@ -346,36 +317,21 @@ export class SymbolObject extends DurableObject<Env> {
       return;
     }
     const outcome = await this.poll(this.target);
-    const jobs = jobIds(this.loop.subscriptions);
-    const now = Date.now();
-    if (outcome.ok) {
-      await recordJobRuns(this.db, onePollEach(jobs), { ok: true, at: now });
-      this.loop.rateLimitedPolls = 0;
-      this.loop.dueAt = nextDue(dueAt, interval, now);
-    } else {
-      const { error } = outcome;
-      await recordJobRuns(this.db, onePollEach(jobs), { ok: false, at: now, error: `${error.code}: ${error.message}` });
-      if (error.code === "provider_rate_limited") {
-        this.loop.rateLimitedPolls += 1;
-        const retryAfterMs = (error.extras.retry_after ?? 0) * 1000;
-        this.loop.dueAt = now + Math.max(retryAfterMs, backoffDelay(this.loop.rateLimitedPolls, RATE_LIMIT_BACKOFF_BASE_MS, RATE_LIMIT_BACKOFF_CAP_MS));
-      } else {
-        this.loop.dueAt = nextDue(dueAt, interval, now);
-      }
-      if (isFailover(error) && mayFailOver(this.loop.subscriptions)) {
-        const fallbacks = candidates(this.env, this.target.provider, false).slice(1);
-        if (fallbacks.length > 0) await askWithFailover(this.env, this.target.symbol, fallbacks, { kind: "poll" });
-      }
-    }
+    const error = outcome.ok ? undefined : outcome.error;
+    const polled = [{ symbol: this.target.symbol, subscriptions: this.loop.subscriptions }];
+    await countPolls(this.db, polled, error, Date.now());
+    const schedule = scheduleAfter(error, this.loop.rateLimitedPolls, Date.now());
+    this.loop.rateLimitedPolls = schedule.rateLimitedInARow;
+    this.loop.dueAt = schedule.nextDue(dueAt, interval);
+    if (error) await failOver(this.env, this.target.provider, error, polled);
     this.saveLoop();
   }
 
-  /** A lost unsubscribe (a crash mid-DELETE) must not keep a symbol polled forever. */
   private async dropStoppedJobs(): Promise<void> {
     const now = Date.now();
-    if (now - this.loop.verifiedAt < VERIFY_JOBS_EVERY_MS) return;
-    const active = await activeAmong(this.db, jobIds(this.loop.subscriptions));
-    this.loop.subscriptions = onlyJobs(this.loop.subscriptions, active);
+    const stopped = await stoppedJobs(this.db, jobIds(this.loop.subscriptions), this.loop.verifiedAt, now);
+    if (!stopped) return;
+    this.loop.subscriptions = withoutJobs(this.loop.subscriptions, stopped);
     this.loop.verifiedAt = now;
   }
 
@@ -423,14 +379,4 @@ export class SymbolObject extends DurableObject<Env> {
     await armEarliest(this.ctx.storage, [this.delivery.nextAt, this.loop.dueAt]);
   }
 
-}
-
-/** How a failed request reflects on the provider: an unknown symbol says nothing bad about it. */
-function providerOutcome(error: ApiError): PollOutcome {
-  const at = Date.now();
-  if (error.code === "symbol_not_found") return { kind: "ok", at };
-  if (error.code === "provider_rate_limited") {
-    return { kind: "rate_limited", at, retryAfterMs: (error.extras.retry_after ?? 60) * 1000, error: error.message };
-  }
-  return { kind: "failing", at, error: `${error.code}: ${error.message}` };
 }

@@ -1,0 +1,152 @@
+import type { Config, Env } from "../env";
+import { ApiError, type WireError } from "../errors";
+import type { RunResult } from "../jobs/store";
+import { activeAmong, recordJobRuns } from "../jobs/store";
+import { jobIds, mayFailOver, nextDue, type Subscriptions } from "../jobs/subscriptions";
+import { providerObject } from "../objects/provider";
+import { fetchQuotes, ProviderAnswerError, rateLimited } from "../providers/http";
+import type { ProviderName, Quote, QuoteBatch, SymbolTarget } from "../providers/provider";
+import { getProvider, providerConfig } from "../providers/registry";
+import type { Database } from "../store/db";
+import { storeFailedAnswer } from "../store/prices";
+import { backoffDelay } from "../timers/backoff";
+import type { BudgetDecision } from "./budget";
+import { askWithFailover, candidates, isFailover } from "./failover";
+import { outcomeOfFailure, type PollOutcome } from "./health";
+
+/**
+ * The polling policy, written once. Both objects that poll a provider — a symbol object (one symbol per
+ * request) and a provider's coordinator (batch rounds) — ask it through here: one budget token, one request,
+ * its outcome to the provider's health, the jobs' counts, the next due time (backing off while rate-limited),
+ * failover for the symbols whose jobs allow it, and dropping jobs that stopped without unsubscribing.
+ */
+
+const RATE_LIMIT_BACKOFF_BASE_MS = 5_000;
+const RATE_LIMIT_BACKOFF_CAP_MS = 15 * 60_000;
+/** How often a loop checks that its jobs are still active. */
+export const VERIFY_JOBS_EVERY_MS = 5 * 60_000;
+
+/** A provider's shared request budget and health: the coordinator itself, or the way to it over RPC. */
+export interface ProviderAccount {
+  acquire(): Promise<BudgetDecision>;
+  report(outcome: PollOutcome): Promise<void>;
+}
+
+/** The account of `provider` as seen from another object; none for providers that answer offline. */
+export function remoteAccount(env: Env, provider: ProviderName): ProviderAccount | undefined {
+  if (getProvider(provider).answerOffline) return undefined;
+  const coordinator = providerObject(env, provider);
+  return {
+    acquire: () => coordinator.acquire(provider),
+    report: (outcome) => coordinator.report(provider, outcome),
+  };
+}
+
+/**
+ * Ask the provider for these symbols: a token from the shared budget (a refusal is a rate limit of our own),
+ * the request, and its outcome reported to the provider's health; a failed answer is stored like any raw one. Failures are thrown as the ApiError a
+ * client would see; per-symbol failures of an answer are the answer's (`QuoteBatch.failures`).
+ */
+export async function askProvider(
+  db: Database,
+  account: ProviderAccount | undefined,
+  provider: ProviderName,
+  symbols: readonly string[],
+  config: Config,
+): Promise<QuoteBatch> {
+  const startedAt = Date.now();
+  try {
+    if (account) await takeToken(account, provider);
+    const batch = await fetchQuotes(getProvider(provider), symbols, providerConfig(config, provider));
+    await account?.report({ kind: "ok", at: Date.now(), latencyMs: Date.now() - startedAt });
+    return batch;
+  } catch (error) {
+    if (error instanceof ProviderAnswerError) await storeFailedAnswer(db, error.raw, symbols);
+    const apiError = error instanceof ApiError ? error : new ApiError("provider_error", String(error), { provider });
+    await account?.report(outcomeOfFailure(apiError.toWire(), Date.now()));
+    throw apiError;
+  }
+}
+
+async function takeToken(account: ProviderAccount, provider: ProviderName): Promise<void> {
+  const budget = await account.acquire();
+  if (budget.granted) return;
+  const seconds = Math.ceil(budget.retryAfterMs / 1000);
+  throw rateLimited(provider, seconds, `this deployment's request budget for ${provider} is used up; retry in ${seconds} s`);
+}
+
+/** The one quote of a one-symbol answer, or the failure the provider gave for it. */
+export function onlyQuote(batch: QuoteBatch, target: SymbolTarget): Quote {
+  const failure = batch.failures.get(target.symbol);
+  if (failure) throw failure;
+  const quote = batch.quotes.get(target.symbol);
+  if (!quote || !batch.raw) {
+    throw new ApiError("provider_error", `${target.provider} answered without a quote for ${target.symbol}`, { provider: target.provider });
+  }
+  return quote;
+}
+
+/** When a loop polls next, after a poll and the ones before it. */
+export interface PollSchedule {
+  /** Consecutive rate-limited polls, this one included (0 once the provider answers again). */
+  rateLimitedInARow: number;
+  /** When a symbol whose poll was due at `dueAt`, polled every `intervalSeconds`, is due next. */
+  nextDue(dueAt: number, intervalSeconds: number): number;
+}
+
+/**
+ * The schedule after a poll: on the loop's interval, or, while the provider rate-limits, after its
+ * Retry-After and at least a backoff that grows with each rate-limited poll in a row.
+ */
+export function scheduleAfter(error: WireError | undefined, rateLimitedBefore: number, now: number): PollSchedule {
+  if (error?.code !== "provider_rate_limited") {
+    return { rateLimitedInARow: 0, nextDue: (dueAt, intervalSeconds) => nextDue(dueAt, intervalSeconds, now) };
+  }
+  const rateLimitedInARow = rateLimitedBefore + 1;
+  const retryAfterMs = (error.extras.retry_after ?? 0) * 1000;
+  const waitUntil = now + Math.max(retryAfterMs, backoffDelay(rateLimitedInARow, RATE_LIMIT_BACKOFF_BASE_MS, RATE_LIMIT_BACKOFF_CAP_MS));
+  return { rateLimitedInARow, nextDue: () => waitUntil };
+}
+
+/** One symbol a loop polled, and the jobs that asked for it. */
+export interface PolledSymbol {
+  symbol: string;
+  subscriptions: Subscriptions;
+}
+
+/** How many of these symbols each job asked for: a job's runs count one poll per symbol. */
+export function pollsPerJob(polled: readonly PolledSymbol[]): Map<string, number> {
+  const polls = new Map<string, number>();
+  for (const { subscriptions } of polled) {
+    for (const id of jobIds(subscriptions)) polls.set(id, (polls.get(id) ?? 0) + 1);
+  }
+  return polls;
+}
+
+/** Count the polls in their jobs: runs, and errors with the failure's message. */
+export async function countPolls(db: Database, polled: readonly PolledSymbol[], error: WireError | undefined, at: number): Promise<void> {
+  const result: RunResult = error ? { ok: false, at, error: `${error.code}: ${error.message}` } : { ok: true, at };
+  await recordJobRuns(db, pollsPerJob(polled), result);
+}
+
+/** After a failure that says "this provider, now", the symbols whose jobs left the provider open are polled
+ *  by the next healthy fallback, in their own symbol objects. */
+export async function failOver(env: Env, provider: ProviderName, error: WireError, polled: readonly PolledSymbol[]): Promise<void> {
+  if (!isFailover(error)) return;
+  const fallbacks = candidates(env, provider, false).slice(1);
+  if (fallbacks.length === 0) return;
+  const open = polled.filter(({ subscriptions }) => mayFailOver(subscriptions));
+  await Promise.all(open.map(({ symbol }) => askWithFailover(env, symbol, fallbacks, { kind: "poll" })));
+}
+
+/**
+ * Of these jobs, the ones that have stopped, when a check is due (a lost unsubscribe — a crash mid-DELETE —
+ * must not keep a symbol polled for ever); undefined when it is not. Only jobs that were asked about can be
+ * reported stopped, so a job that subscribes during the check is kept.
+ */
+export async function stoppedJobs(db: Database, ids: readonly string[], verifiedAt: number, now: number): Promise<Set<string> | undefined> {
+  if (now - verifiedAt < VERIFY_JOBS_EVERY_MS) return undefined;
+  const asked = [...new Set(ids)];
+  const active = await activeAmong(db, asked);
+  return new Set(asked.filter((id) => !active.has(id)));
+}
