@@ -83,7 +83,7 @@ export async function bundleCase(root: string, workDir: string, withMinified: bo
     notes.push(`The deployed bundle is ${formatBytes(plain.gzipBytes)} gzipped, over the goal${ifMinified}. The package table says which dependencies the bytes come from.`);
   }
   return {
-    title: "5. Bundle size",
+    title: "8. Bundle size",
     method: [
       "`wrangler deploy --dry-run --outdir <tmp> --metafile` builds exactly what `npm run deploy` uploads (src/index.ts, the bench code is not in it); the output is gzipped at level 9. The minified build (full mode only) is for comparison.",
     ],

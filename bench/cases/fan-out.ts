@@ -138,7 +138,7 @@ export async function fanOutCase(ctx: BenchContext): Promise<CaseReport> {
       met: round.requests === round.expectedRequests && round.unexpectedBatches === 0 && round.job.errors === 0,
     }));
   return {
-    title: "4. Poll fan-out: one round for 500 symbols",
+    title: "7. Poll fan-out: one round for 500 symbols",
     method: [
       `One job of ${ctx.settings.fanOut.symbols} symbols (interval 3600 s, so exactly one round is measured) per provider, the provider pinned. The stand-in (test/support/fixture-server.ts) answers after ${ctx.settings.fanOut.delayMs} ms with the recorded bodies of shared/fixtures/providers (binance: an array of \`{"symbol","price":"…"}\` ticker objects, exactly the batch asked for; finnhub: the recorded /quote body with c and t substituted) and counts requests.`,
       "Wall time runs from sending POST /prices/poll until GET /prices/poll/{id} shows one run per symbol (a run is a poll, ok or failed, so a poll refused by the budget counts as done); the job is then deleted.",

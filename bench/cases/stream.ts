@@ -10,7 +10,8 @@ import { SseClient } from "../node/sse-client";
 import { formatCount, formatMs, formatRatio, percentile, perSecond, ratio, sortedCopy } from "../node/stats";
 import { benchSymbol, type BenchContext } from "./context";
 
-const PROVIDER = "synthetic";
+/** A batch provider from the stand-in: its quote time is when the Worker received the answer, so quote → client is measurable too. */
+const PROVIDER = "binance";
 /** Clients opened at once while connecting, so the listen backlog is not what is measured. */
 const CONNECT_WAVE = 50;
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -38,6 +39,9 @@ interface Window {
   closeReason: string | undefined;
   p50Ms: number;
   p99Ms: number;
+  /** From the quote's time (the provider's answer received) rather than emitted_at. */
+  quoteP50Ms: number;
+  quoteP99Ms: number;
   serviceCpu: number | undefined;
   /** CPU of the bench's own Node process (the clients) per second of window, in cores. */
   clientCpu: number;
@@ -104,6 +108,7 @@ async function measureWindow(ctx: BenchContext, jobSymbols: readonly string[], s
   const eventIds = new Set(connected.flatMap((client) => client.events.filter((event) => inside(event.emittedAt)).map((event) => event.id)));
   const missing = connected.reduce((sum, client) => sum + eventIds.size - new Set(client.events.map((event) => event.id).filter((id) => eventIds.has(id))).size, 0);
   const latencies = sortedCopy(connected.flatMap((client) => client.events.filter((event) => inside(event.emittedAt)).map((event) => event.receivedAt - event.emittedAt)));
+  const fromQuote = sortedCopy(connected.flatMap((client) => client.events.filter((event) => inside(event.emittedAt)).map((event) => event.receivedAt - event.quotedAt)));
   const closed = connected.filter((client) => client.closedWith !== undefined);
   return {
     clients: clientCount,
@@ -118,6 +123,8 @@ async function measureWindow(ctx: BenchContext, jobSymbols: readonly string[], s
     closeReason: closed[0]?.closedWith,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
+    quoteP50Ms: percentile(fromQuote, 50),
+    quoteP99Ms: percentile(fromQuote, 99),
     serviceCpu: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / ((until - since) / 1000),
     clientCpu: (clientCpu.user + clientCpu.system) / 1000 / (until - since),
   };
@@ -153,6 +160,7 @@ function windowRow(window: Window, { alone, single }: Baselines): string[] {
     streamed ? formatMs(window.p50Ms) : "–",
     streamed ? formatMs(window.p99Ms) : "–",
     streamed ? formatRatio(ratio(window.p50Ms, single.p50Ms)) : "–",
+    streamed ? `${formatMs(window.quoteP50Ms)} / ${formatMs(window.quoteP99Ms)}` : "–",
     window.serviceCpu === undefined ? "n/a" : `${(window.serviceCpu * 100).toFixed(0)} %`,
     `${(window.clientCpu * 100).toFixed(0)} %`,
     streamed ? limitHit(window, alone) : "–",
@@ -161,7 +169,7 @@ function windowRow(window: Window, { alone, single }: Baselines): string[] {
 
 function notAvailable(): CaseReport {
   return {
-    title: "6. Live stream (SSE) fan-out",
+    title: "5. Live latency: quote accepted by the object → SSE client",
     method: ["GET /prices/stream does not exist in the Worker under test (404 not_found): not available in this run."],
     tables: [],
     goals: [{ goal: "every SSE client receives every event", measured: "not available", met: undefined }],
@@ -169,11 +177,18 @@ function notAvailable(): CaseReport {
   };
 }
 
-export async function streamCase(ctx: BenchContext): Promise<CaseReport> {
+export interface LiveLatency {
+  clients: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export async function streamCase(ctx: BenchContext): Promise<CaseReport & { live?: LiveLatency[] }> {
   if (!(await streamRouteExists(ctx))) return notAvailable();
   const { clients, seconds, jobSymbols: symbolCount, warmupMs } = ctx.settings.stream;
   const symbols = Array.from({ length: symbolCount }, (_, index) => benchSymbol("STRM", index));
   const streamed = symbols[0]!;
+  ctx.standIn.serveBinance(symbols, 100, ctx.settings.sustained.delayMs);
   const job = expectOk(
     await sendJson<{ job_id: string }>(`${ctx.service.url}/prices/poll`, "POST", { symbols, interval: 1, provider: PROVIDER }),
     "starting the 1-second job",
@@ -192,7 +207,7 @@ export async function streamCase(ctx: BenchContext): Promise<CaseReport> {
   }
   const baselines: Baselines = { alone: windows[0]!, single: windows[1]! };
   const table: Table = {
-    headers: ["SSE clients", "connected", "points/s (whole job)", "ratio to no clients", "delivery", "latency p50", "latency p99", "p50 ratio to 1 client", "service CPU (of one core)", "bench client CPU", "first limit hit"],
+    headers: ["SSE clients", "connected", "points/s (whole job)", "ratio to no clients", "delivery", "latency p50 (emitted_at → client)", "latency p99", "p50 ratio to 1 client", "quote received → client p50 / p99", "service CPU (of one core)", "bench client CPU", "first limit hit"],
     rows: windows.map((window) => windowRow(window, baselines)),
   };
   const streamedWindows = windows.slice(2);
@@ -201,13 +216,16 @@ export async function streamCase(ctx: BenchContext): Promise<CaseReport> {
     measured: `${window.connected} connected, ${window.missing} deliveries missing, p99 ${formatMs(window.p99Ms)}`,
     met: window.connectFailures === 0 && window.missing === 0 && window.closedByServer === 0,
   }));
+  const live = windows.slice(1).map((window) => ({ clients: window.clients, p50Ms: window.p50Ms, p99Ms: window.p99Ms }));
   return {
-    title: "6. Live stream (SSE) fan-out",
+    live,
+    title: "5. Live latency: quote accepted by the object → SSE client",
     method: [
-      `A job polls ${symbolCount} synthetic symbols every second; N clients (each its own connection, opened ${CONNECT_WAVE} at a time) follow \`GET /prices/stream?symbols=${streamed}\` for ${seconds} s. ` +
+      `A job polls ${symbolCount} binance symbols (provider stand-in) every second; N clients (each its own connection, opened ${CONNECT_WAVE} at a time) follow \`GET /prices/stream?symbols=${streamed}\` for ${seconds} s. ` +
         `Events emitted in the window (less ${edgeMs(seconds)} ms at each edge) that reached any client must reach every connected client; latency is the client's arrival time minus the event's emitted_at (same machine clock). ` +
         "Points/s counts the job's stored points by quote time in the window; service CPU is the CPU time of wrangler's process group (wrangler + workerd) per second of window, bench client CPU the same for the bench's own Node process (all clients). " +
-        "Baselines in the same run: the job with no client (points/s) and with one client (latency, which includes the job's own write of the point: emitted_at is stamped before the D1 batch).",
+        "Latency is measured from the event's `emitted_at` (stamped by the symbol object when it accepts the quote) to the client's arrival time, and also from the quote's own time (binance has none: the Worker's receipt of the provider's answer), which adds the hand-out from the coordinator to the object. " +
+        "Baselines in the same run: the job with no client (points/s) and with one client (latency).",
     ],
     tables: [table],
     goals,

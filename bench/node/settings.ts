@@ -7,33 +7,39 @@ export interface Settings {
   /** Cases to run (all unless --only=a,b names some). */
   only: ReadonlySet<string> | undefined;
   http: { connections: number; durationSeconds: number; warmupSeconds: number; rounds: number };
-  ingest: { oneObjectPoints: number; oneObjectConcurrency: readonly number[]; manySymbols: number; manyPointsPerSymbol: number; rounds: number };
   movingAverage: { historySizes: readonly number[]; window: number; samples: number };
   fanOut: { symbols: number; delayMs: number; timeoutMs: number };
   stream: { clients: readonly number[]; seconds: number; jobSymbols: number; warmupMs: number };
+  writeBaselines: { objects: readonly number[]; rounds: number };
+  sustained: { symbols: readonly number[]; seconds: number; drainSeconds: number; delayMs: number };
+  bars: { historySizes: readonly number[]; samples: number };
 }
 
-export const CASE_NAMES = ["bundle", "http", "ingest", "fan-out", "moving-average", "stream"] as const;
+export const CASE_NAMES = ["bundle", "http", "write-baselines", "sustained", "moving-average", "stream", "bars", "fan-out"] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
 const QUICK: Omit<Settings, "only"> = {
   mode: "quick",
   minifiedBundle: false,
   http: { connections: 16, durationSeconds: 1, warmupSeconds: 1, rounds: 2 },
-  ingest: { oneObjectPoints: 150, oneObjectConcurrency: [1, 32], manySymbols: 100, manyPointsPerSymbol: 2, rounds: 1 },
   movingAverage: { historySizes: [1_000, 100_000], window: 50, samples: 60 },
   fanOut: { symbols: 200, delayMs: 50, timeoutMs: 30_000 },
   stream: { clients: [20], seconds: 2, jobSymbols: 5, warmupMs: 1_000 },
+  writeBaselines: { objects: [100], rounds: 3 },
+  sustained: { symbols: [50], seconds: 8, drainSeconds: 20, delayMs: 50 },
+  bars: { historySizes: [1_000, 100_000], samples: 60 },
 };
 
 const FULL: Omit<Settings, "only"> = {
   mode: "full",
   minifiedBundle: true,
   http: { connections: 32, durationSeconds: 3, warmupSeconds: 2, rounds: 7 },
-  ingest: { oneObjectPoints: 1_000, oneObjectConcurrency: [1, 8, 64], manySymbols: 100, manyPointsPerSymbol: 10, rounds: 3 },
   movingAverage: { historySizes: [1_000, 100_000, 1_000_000], window: 50, samples: 1_000 },
   fanOut: { symbols: 500, delayMs: 50, timeoutMs: 90_000 },
-  stream: { clients: [200, 1_000, 2_000], seconds: 10, jobSymbols: 50, warmupMs: 3_000 },
+  stream: { clients: [200, 1_000], seconds: 10, jobSymbols: 50, warmupMs: 3_000 },
+  writeBaselines: { objects: [500, 1_000], rounds: 6 },
+  sustained: { symbols: [500, 1_000], seconds: 60, drainSeconds: 45, delayMs: 50 },
+  bars: { historySizes: [1_000, 1_000_000], samples: 500 },
 };
 
 export function parseSettings(argv: readonly string[]): Settings {

@@ -5,6 +5,8 @@ export interface ReceivedEvent {
   id: string;
   /** emitted_at of the price event, epoch ms. */
   emittedAt: number;
+  /** The price's quote time, epoch ms (for binance: when the Worker received the provider's answer). */
+  quotedAt: number;
   receivedAt: number;
 }
 
@@ -61,7 +63,7 @@ export class SseClient {
     const data = fields.get("data") ?? "";
     if (event === "stream.closed") this.closedWith = data;
     if (event !== "price.updated") return;
-    const parsed = JSON.parse(data) as { event_id: string; emitted_at: string };
-    this.events.push({ id: parsed.event_id, emittedAt: Date.parse(parsed.emitted_at), receivedAt });
+    const parsed = JSON.parse(data) as { event_id: string; emitted_at: string; timestamp: string };
+    this.events.push({ id: parsed.event_id, emittedAt: Date.parse(parsed.emitted_at), quotedAt: Date.parse(parsed.timestamp), receivedAt });
   }
 }

@@ -1,27 +1,4 @@
-/** Bare D1 work for the bench: the baseline inserts, fast seeding of long histories, and counting. */
-import { drivePerSymbol, type Drive } from "./drive";
-import { pointPrice, pointTimestamp } from "./points";
-
-export interface InsertRequest {
-  provider: string;
-  symbols: string[];
-  rowsPerSymbol: number;
-  /** Inserts in flight per symbol, as the ingest case has calls in flight per object. */
-  concurrency: number;
-  firstTimestamp: number;
-}
-
-const INSERT_POINT = "INSERT INTO price_points (symbol, provider, ts, price, raw_response_id, created_at) VALUES (?, ?, ?, ?, ?, ?)";
-
-/** The ingest baseline: the same rows as the ingest case, one single-row INSERT each, straight from the Worker. */
-export async function insertRows(db: D1Database, request: InsertRequest): Promise<Drive> {
-  const statement = db.prepare(INSERT_POINT);
-  const now = Date.now();
-  return drivePerSymbol(request.symbols, request.rowsPerSymbol, request.concurrency, async (symbol, index) => {
-    await statement.bind(symbol, request.provider, pointTimestamp(request.firstTimestamp, index), pointPrice(index), "bench-baseline", now).run();
-  });
-}
-
+/** Bare D1 work for the bench: fast seeding of long histories, counting and listing stored points. */
 export interface SeedRequest {
   symbol: string;
   provider: string;
@@ -74,6 +51,27 @@ export async function countPoints(db: D1Database, request: CountRequest): Promis
     total += row?.n ?? 0;
   }
   return total;
+}
+
+/** A stored point as the sustained case checks it: which event announced it. */
+export interface StoredPoint {
+  symbol: string;
+  ts: number;
+  event_id: string | null;
+}
+
+/** Points of these symbols in a quote-time range, oldest first per symbol. */
+export async function listPoints(db: D1Database, request: CountRequest): Promise<StoredPoint[]> {
+  const points: StoredPoint[] = [];
+  for (const chunk of chunkSymbols(request.symbols)) {
+    const marks = chunk.map(() => "?").join(", ");
+    const { results } = await db
+      .prepare(`SELECT symbol, ts, event_id FROM price_points WHERE provider = ? AND ts >= ? AND ts < ? AND symbol IN (${marks}) ORDER BY symbol, ts`)
+      .bind(request.provider, request.since, request.until ?? Number.MAX_SAFE_INTEGER, ...chunk)
+      .all<StoredPoint>();
+    points.push(...results);
+  }
+  return points;
 }
 
 /** Symbols per IN (...) list, leaving room for the other parameters of the statement. */
