@@ -98,8 +98,8 @@ function roundsOf(requests: readonly { url: string; at: number }[]): ProviderRou
   return rounds;
 }
 
-async function storedPoints(ctx: BenchContext, symbols: readonly string[], since: number): Promise<StoredPoint[]> {
-  const body = { provider: PROVIDER, symbols, since };
+async function storedPoints(ctx: BenchContext, symbols: readonly string[], since: number, until: number): Promise<StoredPoint[]> {
+  const body = { provider: PROVIDER, symbols, since, until };
   return expectOk(await sendJson<{ points: StoredPoint[] }>(`${ctx.service.url}/__bench/points`, "POST", body), "listing stored points").points;
 }
 
@@ -111,13 +111,13 @@ async function counters(ctx: BenchContext, reset: boolean): Promise<WriteCounter
 }
 
 /** Wait until every stored point's event is at the broker and nothing new arrives, at most `drainMs`. */
-async function drain(ctx: BenchContext, symbols: readonly string[], since: number, symbolSet: ReadonlySet<string>): Promise<{ points: StoredPoint[]; drained: boolean; ms: number }> {
+async function drain(ctx: BenchContext, symbols: readonly string[], since: number, until: number, symbolSet: ReadonlySet<string>): Promise<{ points: StoredPoint[]; drained: boolean; ms: number }> {
   const startedAt = performance.now();
   const deadline = startedAt + ctx.settings.sustained.drainSeconds * 1000;
   let last = -1;
   for (;;) {
-    const points = await storedPoints(ctx, symbols, since);
-    const delivered = new Set(ctx.broker.recordsOf(symbolSet).map((record) => record.eventId));
+    const points = await storedPoints(ctx, symbols, since, until);
+    const delivered = new Set(windowRecords(ctx, symbolSet, since, until).map((record) => record.eventId));
     const allDelivered = points.every((point) => point.event_id !== null && delivered.has(point.event_id));
     const total = points.length + delivered.size;
     if ((allDelivered && total === last) || performance.now() > deadline) {
@@ -126,6 +126,11 @@ async function drain(ctx: BenchContext, symbols: readonly string[], since: numbe
     last = total;
     await sleep(2_000);
   }
+}
+
+/** The broker's records of these symbols whose quote time is inside the window. */
+function windowRecords(ctx: BenchContext, symbols: ReadonlySet<string>, since: number, until: number): BrokerRecord[] {
+  return ctx.broker.recordsOf(symbols).filter((record) => record.timestamp >= since && record.timestamp < until);
 }
 
 interface Checks {
@@ -180,25 +185,27 @@ function check(points: readonly StoredPoint[], records: readonly BrokerRecord[])
 }
 
 async function runJob(ctx: BenchContext, size: number, index: number): Promise<SustainedResult> {
-  const { seconds, delayMs } = ctx.settings.sustained;
+  const { seconds, delayMs, warmupSeconds } = ctx.settings.sustained;
   const symbols = Array.from({ length: size }, (_, i) => benchSymbol(`SU${String.fromCharCode(65 + index)}`, i, 4));
   const symbolSet = new Set(symbols);
   ctx.standIn.serveBinance(symbols, BATCH_SIZE, delayMs);
+  ctx.log(`sustained: ${size} symbols, ${warmupSeconds} s warm-up`);
+  const job = expectOk(await sendJson<Job>(`${ctx.service.url}/prices/poll`, "POST", { symbols, interval: 1, provider: PROVIDER }), `POST /prices/poll (${size} symbols)`);
+  await sleep(warmupSeconds * 1000);
+  ctx.log(`sustained: ${size} symbols for ${seconds} s`);
   await counters(ctx, true);
   const cpuBefore = ctx.service.processGroup === undefined ? undefined : groupCpuSeconds(ctx.service.processGroup);
-  ctx.log(`sustained: ${size} symbols for ${seconds} s`);
   const since = Date.now();
-  const job = expectOk(await sendJson<Job>(`${ctx.service.url}/prices/poll`, "POST", { symbols, interval: 1, provider: PROVIDER }), `POST /prices/poll (${size} symbols)`);
   await sleep(seconds * 1000);
   const status = (await requestJson<Job>(`${ctx.service.url}/prices/poll/${job.job_id}`)).body;
   await sendJson(`${ctx.service.url}/prices/poll/${job.job_id}`, "DELETE");
   const until = Date.now();
   ctx.log(`sustained: ${size} symbols, draining`);
-  const drained = await drain(ctx, symbols, since, symbolSet);
+  const drained = await drain(ctx, symbols, since, until, symbolSet);
   const cpuAfter = ctx.service.processGroup === undefined ? undefined : groupCpuSeconds(ctx.service.processGroup);
   const writes = await counters(ctx, false);
   const windowSeconds = (until - since) / 1000;
-  const records = ctx.broker.recordsOf(symbolSet);
+  const records = windowRecords(ctx, symbolSet, since, until);
   const checks = check(drained.points, records);
   const rounds = roundsOf(await ctx.standIn.requests(REQUEST_PATH, since)).filter((round) => round.startedAt < until);
   const onTime = rounds.filter((round, i) => i === 0 || round.startedAt - rounds[i - 1]!.startedAt <= LATE_AFTER_MS).length;
@@ -281,7 +288,7 @@ export async function sustainedCase(ctx: BenchContext): Promise<CaseReport & { r
   return {
     title: "3. Sustained: jobs of a batch provider at interval 1 s",
     method: [
-      `One job at a time: N symbols of binance (batch provider, ${BATCH_SIZE} symbols a request) at interval 1 s for ${ctx.settings.sustained.seconds} s; the provider stand-in answers each batch after ${ctx.settings.sustained.delayMs} ms with the recorded ticker shape. ` +
+      `One job at a time: N symbols of binance (batch provider, ${BATCH_SIZE} symbols a request) at interval 1 s, measured for ${ctx.settings.sustained.seconds} s after a ${ctx.settings.sustained.warmupSeconds} s warm-up (the job's objects are created in its first rounds); points and events count by quote time inside the measured window; the provider stand-in answers each batch after ${ctx.settings.sustained.delayMs} ms with the recorded ticker shape. ` +
         "The service's sink is EVENT_SINK=kafka-rest-v2 pointed at the broker stand-in (bench/node/broker-stand-in.ts, a local Kafka REST v2/v3 produce server acknowledging every record at once and recording its event_id, symbol, quote time and arrival order). " +
         `After the job is deleted the case waits (at most ${ctx.settings.sustained.drainSeconds} s) until every point stored in D1 has its event at the broker and nothing new arrives, then checks: each stored point's event_id at the broker exactly once, no event without a stored point, and per symbol the events' first arrivals in increasing quote time.`,
       `Rounds come from the provider stand-in's request log (requests within ${ROUND_SPREAD_MS} ms of a round's first belong to it; on time = started ≤ ${LATE_AFTER_MS} ms after the previous). ` +

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { SourceMap } from "node:module";
+import path from "node:path";
 import type { Service } from "./service";
 
 export interface Profile {
@@ -93,15 +94,16 @@ class Inspector {
   }
 }
 
-/** node_modules/@scope/name/… → @scope/name; node_modules/name/… → name; our own files keep their path. */
-function fileGroup(source: string): string {
+/** node_modules/@scope/name/… → @scope/name; node_modules/name/… → name; our own files by their path in the repository. */
+function fileGroup(source: string, bundle: string | undefined): string {
   const parts = source.split("node_modules/");
   if (parts.length > 1) {
     const [first = "", second = ""] = parts[parts.length - 1]!.split("/");
     return first.startsWith("@") ? `${first}/${second}` : first;
   }
-  const own = /(?:^|\/)((?:src|bench)\/.*)$/.exec(source);
-  return own?.[1] ?? source;
+  if (!bundle) return source;
+  const absolute = path.resolve(path.dirname(bundle), source.replace(/^file:\/\//, ""));
+  return path.relative(process.cwd(), absolute);
 }
 
 function loadSourceMap(bundle: string | undefined): SourceMap | undefined {
@@ -110,11 +112,15 @@ function loadSourceMap(bundle: string | undefined): SourceMap | undefined {
   return new SourceMap(JSON.parse(readFileSync(file, "utf8")) as ConstructorParameters<typeof SourceMap>[0]);
 }
 
-function place(frame: CallFrame, map: SourceMap | undefined): { file: string; line: number } {
-  if (!frame.url) return { file: frame.functionName || "(native)", line: 0 };
+function place(frame: CallFrame, map: SourceMap | undefined, bundle: string | undefined): { file: string; line: number; name: string } {
+  const fallbackName = frame.functionName || "(anonymous)";
+  if (!frame.url) return { file: frame.functionName || "(native)", line: 0, name: fallbackName };
   const entry = map?.findEntry(frame.lineNumber, frame.columnNumber);
-  if (entry && "originalSource" in entry) return { file: fileGroup(entry.originalSource), line: entry.originalLine + 1 };
-  return { file: fileGroup(frame.url), line: frame.lineNumber + 1 };
+  if (entry && "originalSource" in entry) {
+    const name = "name" in entry && typeof entry.name === "string" && entry.name ? entry.name : fallbackName;
+    return { file: fileGroup(entry.originalSource, bundle), line: entry.originalLine + 1, name };
+  }
+  return { file: path.basename(frame.url), line: frame.lineNumber + 1, name: fallbackName };
 }
 
 function top(totals: Map<string, number>, count: number): [string, number][] {
@@ -140,9 +146,9 @@ export function summarizeProfile(profile: CpuProfile, bundle: string | undefined
       idleMs += ms;
       continue;
     }
-    const { file, line } = place(frame, map);
+    const { file, line, name: functionName } = place(frame, map, bundle);
     byFile.set(file, (byFile.get(file) ?? 0) + ms);
-    const name = `${frame.functionName || "(anonymous)"} (${file}${line ? `:${line}` : ""})`;
+    const name = `${functionName} (${file}${line ? `:${line}` : ""})`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + ms);
   }
   const busyMs = sampledMs - idleMs;
