@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import { HTTPException } from "hono/http-exception";
 import { requireApiKey } from "./access/api-keys";
 import { rateLimit } from "./access/rate-limit";
@@ -8,6 +7,8 @@ import type { AppEnv } from "./app-env";
 import { ApiError, errorResponse } from "./errors";
 import { cors } from "./http/cors";
 import { requestId } from "./http/request-id";
+import { noSniff, pageSecurityHeaders } from "./http/secure-headers";
+import { docsRoutes } from "./routes/docs";
 import { averagesRoutes } from "./routes/averages";
 import { healthRoutes } from "./routes/health";
 import { jobsRoutes } from "./routes/jobs";
@@ -50,7 +51,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.notFound((c) => errorResponse(new ApiError("not_found", `no route for ${c.req.method} ${c.req.path.slice(0, 200)}`)));
 
   // Every answer carries its request id (and is logged); CORS preflights are answered before any limit.
-  app.use(requestId(), cors());
+  app.use(requestId(), noSniff(), cors());
+  app.use("/", pageSecurityHeaders());
+  app.use("/docs", pageSecurityHeaders());
   // Cheapest refusals first: oversized bodies, then clients over their budget, then missing keys; a body is
   // parsed only for a client that may send it.
   app.use(limitBodySize(), rateLimit(), requireApiKey(), requireJsonBody());
@@ -71,6 +74,6 @@ export function createApp(): OpenAPIHono<AppEnv> {
       description: "Real-time and historical prices from public providers, stored, polled, averaged and published.",
     },
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  docsRoutes(app);
   return app;
 }
