@@ -10,6 +10,7 @@ import { requestId } from "./http/request-id";
 import { noSniff, pageSecurityHeaders } from "./http/secure-headers";
 import { docsRoutes } from "./routes/docs";
 import { averagesRoutes } from "./routes/averages";
+import { barsRoutes } from "./routes/bars";
 import { healthRoutes } from "./routes/health";
 import { jobsRoutes } from "./routes/jobs";
 import { pricesRoutes } from "./routes/prices";
@@ -61,6 +62,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   rootRoutes(app);
   healthRoutes(app);
   pricesRoutes(app);
+  barsRoutes(app);
   jobsRoutes(app);
   averagesRoutes(app);
   providersRoutes(app);

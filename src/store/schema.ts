@@ -113,3 +113,67 @@ export const outbox = sqliteTable(
   },
   (table) => [index("outbox_symbol_provider_id").on(table.symbol, table.provider, table.id)],
 );
+
+/**
+ * OHLCV bars as a provider reported them (or built from price points: provider = the points' provider).
+ * Unique per symbol + provider + interval + bar start, so fetching a range again stores nothing new.
+ * `ts` is the bar's start; volume and adjusted_close are null where the provider says nothing.
+ */
+export const priceBars = sqliteTable(
+  "price_bars",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    symbol: text("symbol").notNull(),
+    provider: text("provider").notNull(),
+    interval: text("interval").notNull(),
+    timestamp: integer("ts").notNull(),
+    open: real("open").notNull(),
+    high: real("high").notNull(),
+    low: real("low").notNull(),
+    close: real("close").notNull(),
+    volume: real("volume"),
+    adjustedClose: real("adjusted_close"),
+    rawResponseId: text("raw_response_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [uniqueIndex("price_bars_symbol_provider_interval_ts").on(table.symbol, table.provider, table.interval, table.timestamp)],
+);
+
+/**
+ * The windows [from_ts, to_ts) whose bars were fetched from the provider in full: what the store "holds".
+ * Bars alone cannot say it (nights, weekends and holidays have none).
+ */
+export const barCoverage = sqliteTable(
+  "bar_coverage",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    symbol: text("symbol").notNull(),
+    provider: text("provider").notNull(),
+    interval: text("interval").notNull(),
+    from: integer("from_ts").notNull(),
+    to: integer("to_ts").notNull(),
+    fetchedAt: integer("fetched_at").notNull(),
+  },
+  (table) => [index("bar_coverage_symbol_provider_interval_from").on(table.symbol, table.provider, table.interval, table.from)],
+);
+
+/** Backfill jobs as clients see them; the job's own object keeps its plan and writes its progress here. */
+export const backfillJobs = sqliteTable(
+  "backfill_jobs",
+  {
+    id: text("id").primaryKey(),
+    status: text("status", { enum: ["queued", "running", "done", "failed", "cancelled"] }).notNull(),
+    /** JSON: {symbols, interval, from, to, provider}. */
+    config: text("config").notNull(),
+    requestsDone: integer("requests_done").notNull().default(0),
+    requestsPlanned: integer("requests_planned").notNull().default(0),
+    barsStored: integer("bars_stored").notNull().default(0),
+    /** JSON: {symbol, from, to} of the request in progress, or null. */
+    current: text("current"),
+    /** JSON array of {symbol, from, to, code, message}. */
+    errors: text("errors").notNull().default("[]"),
+    createdAt: integer("created_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (table) => [index("backfill_jobs_created_at").on(table.createdAt, table.id)],
+);
