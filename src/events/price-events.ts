@@ -1,5 +1,6 @@
 import type { Quote } from "../providers/provider";
 import { PRICE_EVENT_VERSION, type PriceEvent } from "../schemas/price-event";
+import { detailsBody } from "../schemas/quote-details";
 
 /** The one event this service publishes, built once per new price point. */
 export function priceUpdated(quote: Quote, rawResponseId: string, emittedAt = Date.now()): PriceEvent {
@@ -11,6 +12,7 @@ export function priceUpdated(quote: Quote, rawResponseId: string, emittedAt = Da
     price: quote.price,
     timestamp: new Date(quote.timestamp).toISOString(),
     provider: quote.provider,
+    ...detailsBody(quote),
     raw_response_id: rawResponseId,
     emitted_at: new Date(emittedAt).toISOString(),
   };

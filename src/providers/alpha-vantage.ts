@@ -6,11 +6,15 @@
  *
  * Quirks, all with HTTP 200: every number is a string; an unknown symbol is `{"Global Quote": {}}`; a rate limit
  * is a body whose only key is "Note" (older) or "Information" (current); an invalid call is `{"Error Message": …}`.
+ *
+ * Details, each a string: "02. open", "03. high", "04. low", "06. volume", "08. previous close", "09. change" and
+ * "10. change percent" ("-0.5852%": the sign and the % are Alpha Vantage's). GLOBAL_QUOTE names no currency,
+ * exchange or market state: those are null.
  */
 import { z } from "zod";
 import { ApiError } from "../errors";
 import { malformed, parseJson, rateLimited, symbolNotFound } from "./http";
-import { onlySymbol, PriceString, requireApiKey } from "./parse";
+import { DetailDecimalString, onlySymbol, PriceString, requireApiKey } from "./parse";
 import type { Provider, QuoteBatchParts } from "./provider";
 
 const NAME = "alpha_vantage";
@@ -26,7 +30,23 @@ const Envelope = z.object({
   "Error Message": z.string().optional(),
 });
 
+/** "-0.5852%" -> -0.5852 (percent); anything else reads as null. */
+const PercentString = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?%$/)
+  .transform((value) => Number(value.slice(0, -1)))
+  .nullish()
+  .catch(null)
+  .transform((value) => value ?? null);
+
 const GlobalQuote = z.object({
+  "02. open": DetailDecimalString,
+  "03. high": DetailDecimalString,
+  "04. low": DetailDecimalString,
+  "06. volume": DetailDecimalString,
+  "08. previous close": DetailDecimalString,
+  "09. change": DetailDecimalString,
+  "10. change percent": PercentString,
   "05. price": PriceString,
   "07. latest trading day": z.iso.date(),
 });
@@ -83,13 +103,31 @@ export const alphaVantage: Provider = {
     const quote = GlobalQuote.safeParse(globalQuote);
     if (!quote.success) throw malformed(NAME, 'no usable "05. price" / "07. latest trading day"');
     const { "05. price": price, "07. latest trading day": tradingDay } = quote.data;
+    const details = quote.data;
     // GLOBAL_QUOTE has no quote time, only the trading day. The price is final at that day's close (16:00
     // New York time), and that is its timestamp, so every poll after the close maps to the same point. While
     // the session is still open the close lies in the future: then the quote is stamped with the time its answer
     // arrived, so intraday polls make distinct points and no timestamp is ever in the future.
     const timestamp = Math.min(newYorkCloseOf(tradingDay), response.receivedAt);
     return {
-      quotes: new Map([[symbol, { symbol, price, timestamp, provider: NAME }]]),
+      quotes: new Map([
+        [
+          symbol,
+          {
+            symbol,
+            price,
+            timestamp,
+            provider: NAME,
+            open: details["02. open"],
+            high: details["03. high"],
+            low: details["04. low"],
+            previousClose: details["08. previous close"],
+            change: details["09. change"],
+            changePercent: details["10. change percent"],
+            volume: details["06. volume"],
+          },
+        ],
+      ]),
       failures: new Map(),
     };
   },

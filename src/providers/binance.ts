@@ -7,6 +7,7 @@
  *
  * Quirks: prices are strings; the endpoint carries no timestamp at all; one unknown symbol makes Binance reject
  * the whole request without saying which; 418 means the IP is banned for a while after ignoring 429s.
+ * ticker/price says nothing beyond the price: a Binance quote has no details (all null in the API).
  */
 import { z } from "zod";
 import { ApiError } from "../errors";

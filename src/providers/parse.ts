@@ -51,3 +51,24 @@ export function quotesForSymbols<T>(
   }
   return parts;
 }
+
+/** A detail that may be missing, null or of another type: whatever is not a finite number reads as null. */
+export const DetailNumber = z.number().nullish().catch(null).transform((value) => value ?? null);
+
+/** A detail sent as a decimal string: whatever is not one reads as null. */
+export const DetailDecimalString = DecimalString.nullish().catch(null).transform((value) => value ?? null);
+
+/** A detail text: an empty or missing one reads as null. */
+export const DetailText = z.string().nullish().catch(null).transform((value) => (value ? value : null));
+
+/** Differences of binary floats carry noise (244.47 - 244.6 = -0.13000000000002388): ten decimals are plenty. */
+function withoutFloatNoise(value: number): number {
+  return Math.round(value * 1e10) / 1e10;
+}
+
+/** change and change percent of a price against the previous close, as API.md defines them; null without one. */
+export function changeSince(price: number, previousClose: number | null): { change: number | null; changePercent: number | null } {
+  if (previousClose === null || previousClose <= 0) return { change: null, changePercent: null };
+  const change = price - previousClose;
+  return { change: withoutFloatNoise(change), changePercent: withoutFloatNoise((change / previousClose) * 100) };
+}

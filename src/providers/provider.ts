@@ -30,8 +30,61 @@ export function canonicalProviderName(name: ProviderName | ProviderAlias): Provi
   return isAlias(name) ? PROVIDER_ALIASES[name] : name;
 }
 
-/** Our standard quote: one price at the provider's own quote time. */
-export interface Quote {
+/** Where the market of a quote is, when the provider says: API.md "Full quotes". */
+export const MARKET_STATES = ["pre", "regular", "post", "closed"] as const;
+export type MarketState = (typeof MARKET_STATES)[number];
+
+/**
+ * What a provider said about a quote beyond its price (API.md "Full quotes"); null where it said nothing.
+ * open/high/low/volume are the current session's; change = price - previousClose; changePercent in percent.
+ */
+export interface QuoteDetails {
+  currency: string | null;
+  open: number | null;
+  high: number | null;
+  low: number | null;
+  previousClose: number | null;
+  change: number | null;
+  changePercent: number | null;
+  volume: number | null;
+  exchange: string | null;
+  marketState: MarketState | null;
+}
+
+export const QUOTE_DETAIL_KEYS = [
+  "currency",
+  "open",
+  "high",
+  "low",
+  "previousClose",
+  "change",
+  "changePercent",
+  "volume",
+  "exchange",
+  "marketState",
+] as const satisfies readonly (keyof QuoteDetails)[];
+
+/** Every detail of a quote, null for those it lacks (an absent field and a null one mean the same). */
+export function quoteDetails(quote: Partial<QuoteDetails>): QuoteDetails {
+  return {
+    currency: quote.currency ?? null,
+    open: quote.open ?? null,
+    high: quote.high ?? null,
+    low: quote.low ?? null,
+    previousClose: quote.previousClose ?? null,
+    change: quote.change ?? null,
+    changePercent: quote.changePercent ?? null,
+    volume: quote.volume ?? null,
+    exchange: quote.exchange ?? null,
+    marketState: quote.marketState ?? null,
+  };
+}
+
+/**
+ * Our standard quote: one price at the provider's own quote time, with whatever details the provider gave
+ * (a detail left out is null: providers that only give a price, like Binance's ticker, set none).
+ */
+export interface Quote extends Partial<QuoteDetails> {
   symbol: string;
   price: number;
   /** The provider's quote time, epoch milliseconds (Binance has none: then the time the answer arrived). */
@@ -45,8 +98,8 @@ export interface SymbolTarget {
   symbol: string;
 }
 
-/** The latest quote of one symbol as its symbol object knows it. Plain data: it crosses RPC. */
-export interface LatestQuote {
+/** The latest quote of one symbol as its symbol object knows it, details included. Plain data: it crosses RPC. */
+export interface LatestQuote extends Partial<QuoteDetails> {
   symbol: string;
   provider: ProviderName;
   price: number;

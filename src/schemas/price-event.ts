@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { quoteDetailFields } from "./quote-details";
 import { SYMBOL_PATTERN } from "./symbol";
 
 /**
@@ -23,6 +24,17 @@ export const PriceEventSchema = z
     price: z.number().openapi({ example: 181.45 }),
     timestamp: utcTimestamp.openapi({ description: "The provider's own quote time (UTC)", example: "2024-03-20T15:30:00Z" }),
     provider: z.string().min(1).openapi({ example: "yfinance" }),
+    // Added in wave 2, optional so that events written before them still validate (the version stays 1).
+    currency: quoteDetailFields.currency.optional(),
+    open: quoteDetailFields.open.optional(),
+    high: quoteDetailFields.high.optional(),
+    low: quoteDetailFields.low.optional(),
+    previous_close: quoteDetailFields.previous_close.optional(),
+    change: quoteDetailFields.change.optional(),
+    change_percent: quoteDetailFields.change_percent.optional(),
+    volume: quoteDetailFields.volume.optional(),
+    exchange: quoteDetailFields.exchange.optional(),
+    market_state: quoteDetailFields.market_state.optional(),
     raw_response_id: z.string().min(1).openapi({ description: "The stored provider response this price came from" }),
     emitted_at: utcTimestamp.openapi({ description: "When the service created the event (UTC)", example: "2024-03-20T15:30:01.250Z" }),
   })

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { LatestQuote } from "../providers/provider";
 import { IsoTimeSchema, ProviderNameSchema } from "./common";
+import { detailsBody, quoteDetailFields } from "./quote-details";
 
 export const PriceSchema = z
   .object({
@@ -8,6 +9,7 @@ export const PriceSchema = z
     price: z.number().openapi({ example: 181.45 }),
     timestamp: IsoTimeSchema.openapi({ description: "The provider's own quote time" }),
     provider: ProviderNameSchema,
+    ...quoteDetailFields,
   })
   .openapi("Price");
 
@@ -19,6 +21,7 @@ export function priceBody(quote: LatestQuote): Price {
     price: quote.price,
     timestamp: new Date(quote.timestamp).toISOString(),
     provider: quote.provider,
+    ...detailsBody(quote),
   };
 }
 

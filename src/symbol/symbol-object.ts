@@ -10,7 +10,7 @@ import { armEarliest } from "../timers/alarm";
 import { backoffDelay } from "../timers/backoff";
 import { askProvider, countPolls, failOver, onlyQuote, remoteAccount, scheduleAfter, stoppedJobs } from "../coordinator/polling";
 import { jobIds, loopInterval, withoutJob, withoutJobs, type Subscription, type Subscriptions } from "../jobs/subscriptions";
-import type { LatestQuote, Quote, SymbolTarget } from "../providers/provider";
+import { quoteDetails, type LatestQuote, type Quote, type SymbolTarget } from "../providers/provider";
 import { database, type Database } from "../store/db";
 import { storeMovingAverage } from "../store/averages";
 import { identifyRaw, readRecentPoints, type StoredRaw } from "../store/prices";
@@ -299,6 +299,7 @@ export class SymbolObject extends DurableObject<Env> {
           provider: quote.provider,
           price: quote.price,
           timestamp: quote.timestamp,
+          ...quoteDetails(quote),
           rawResponseId: recorded.rawResponseId,
           checkedAt,
         };

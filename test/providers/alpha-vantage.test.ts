@@ -31,8 +31,21 @@ describe("alpha_vantage: GET /query?function=GLOBAL_QUOTE&symbol={symbol}&apikey
       `/${tag}/query?function=GLOBAL_QUOTE&symbol=MSFT&apikey=${KEY}`,
     ]);
     // "05. price": "112.1300", "07. latest trading day": "2018-10-05" (a Friday in EDT, UTC-4).
+    // The other strings are the session's details: "-0.6600" and "-0.5852%" keep their sign, lose the %.
     expect([...batch.quotes.values()]).toEqual([
-      { symbol: "MSFT", price: 112.13, timestamp: Date.parse("2018-10-05T20:00:00Z"), provider: "alpha_vantage" },
+      {
+        symbol: "MSFT",
+        price: 112.13,
+        timestamp: Date.parse("2018-10-05T20:00:00Z"),
+        provider: "alpha_vantage",
+        open: 112.63,
+        high: 113.17,
+        low: 110.64,
+        previousClose: 112.79,
+        change: -0.66,
+        changePercent: -0.5852,
+        volume: 29062853,
+      },
     ]);
     expect(batch.failures.size).toBe(0);
     expect(batch.raw).toMatchObject({
@@ -53,6 +66,13 @@ describe("alpha_vantage: GET /query?function=GLOBAL_QUOTE&symbol={symbol}&apikey
       price: 121.74,
       timestamp: Date.parse("2020-05-08T20:00:00Z"),
       provider: "alpha_vantage",
+      open: 122.67,
+      high: 122.8,
+      low: 121.06,
+      previousClose: 121.23,
+      change: 0.51,
+      changePercent: 0.4207,
+      volume: 2528814,
     });
     expect(batch.raw?.body).toBe(ibm);
   });

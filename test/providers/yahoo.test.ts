@@ -31,7 +31,25 @@ describe("yfinance: GET /v8/finance/chart/{symbol}?range=1d&interval=1d", () => 
     // meta.regularMarketPrice 244.47 at meta.regularMarketTime 1739912400 (2025-02-18T21:00:00Z), not the bar's
     // close (244.47000122070312) at the bar's start (1739889000).
     expect([...batch.quotes.values()]).toEqual([
-      { symbol: "AAPL", price: 244.47, timestamp: Date.parse("2025-02-18T21:00:00Z"), provider: "yfinance" },
+      {
+        symbol: "AAPL",
+        price: 244.47,
+        timestamp: Date.parse("2025-02-18T21:00:00Z"),
+        provider: "yfinance",
+        currency: "USD",
+        // The one daily bar's open (244.14999389648438) at priceHint 2.
+        open: 244.15,
+        high: 245.18,
+        low: 241.84,
+        // No meta.previousClose here: chartPreviousClose is the previous session's close on a range=1d chart.
+        previousClose: 244.6,
+        change: -0.13,
+        changePercent: -0.0531479967,
+        volume: 48158313,
+        exchange: "NMS",
+        // Asked long after the recorded currentTradingPeriod (2025-02-19) ended.
+        marketState: "closed",
+      },
     ]);
     expect(batch.failures.size).toBe(0);
     expect(batch.raw).toMatchObject({
@@ -43,12 +61,33 @@ describe("yfinance: GET /v8/finance/chart/{symbol}?range=1d&interval=1d", () => 
   });
 
   it.each([
-    // meta is the quote at recording time (2025), even though these requests were for old windows.
-    ["yahoo/chart_1d_aapl_2020-08-31_to_2020-11-07.json", "AAPL", "AAPL", 244.87, "2025-02-19T21:00:01Z"],
-    ["yahoo/chart_1d_btc-usd_2020-01-01_to_2020-01-03.json", "BTC-USD", "BTC-USD", 97208.17, "2025-02-20T11:44:00Z"],
-    // The caret of an index travels URL-encoded.
-    ["yahoo/chart_5m_tnx_range1d.json", "^TNX", "%5ETNX", 4.275, "2026-02-02T19:59:52Z"],
-  ])("%s: %s is quoted from meta", async (fixture, symbol, inPath, price, time) => {
+    // meta is the quote at recording time (2025), even though these requests were for old windows. Their
+    // chartPreviousClose is the close before the old window (124.808 for AAPL), not the previous session's:
+    // with no meta.previousClose, previous close and change are unknown; so is the open (no one-session bar).
+    [
+      "yahoo/chart_1d_aapl_2020-08-31_to_2020-11-07.json",
+      "AAPL",
+      "AAPL",
+      { price: 244.87, timestamp: Date.parse("2025-02-19T21:00:01Z"), currency: "USD", high: 246.01, low: 243.16, volume: 32129951, exchange: "NMS" },
+      { open: null, previousClose: null, change: null, changePercent: null },
+    ],
+    [
+      "yahoo/chart_1d_btc-usd_2020-01-01_to_2020-01-03.json",
+      "BTC-USD",
+      "BTC-USD",
+      { price: 97208.17, timestamp: Date.parse("2025-02-20T11:44:00Z"), currency: "USD", high: 97372.1, low: 96481.414, volume: 27909466112, exchange: "CCC" },
+      { open: null, previousClose: null, change: null, changePercent: null },
+    ],
+    // The caret of an index travels URL-encoded. This chart has meta.previousClose, which wins; its bars are 5m,
+    // so none of them is the session's open. An index has no volume: Yahoo says 0.
+    [
+      "yahoo/chart_5m_tnx_range1d.json",
+      "^TNX",
+      "%5ETNX",
+      { price: 4.275, timestamp: Date.parse("2026-02-02T19:59:52Z"), currency: "USD", high: 4.261, low: 4.237, volume: 0, exchange: "CGI" },
+      { open: null, previousClose: 4.227, change: 0.048, changePercent: 1.1355571327 },
+    ],
+  ])("%s: %s is quoted from meta", async (fixture, symbol, inPath, quoted, session) => {
     const { tag, baseUrl } = await serve({ fixture });
 
     const batch = await fetchQuotes(yahoo, [symbol], { baseUrl, timeoutMs: 1500 });
@@ -56,7 +95,20 @@ describe("yfinance: GET /v8/finance/chart/{symbol}?range=1d&interval=1d", () => 
     expect((await requestsMatching(tag)).map((request) => request.url)).toEqual([
       `/${tag}/v8/finance/chart/${inPath}?range=1d&interval=1d`,
     ]);
-    expect(batch.quotes.get(symbol)).toEqual({ symbol, price, timestamp: Date.parse(time), provider: "yfinance" });
+    expect(batch.quotes.get(symbol)).toEqual({ symbol, provider: "yfinance", ...quoted, ...session, marketState: "closed" });
+  });
+
+  it.each([
+    // currentTradingPeriod of the AAPL range=1d recording (2025-02-19, New York): pre 09:00, regular 14:30, post 21:00-01:00 UTC.
+    ["2025-02-19T05:03:55Z", "closed"],
+    ["2025-02-19T10:00:00Z", "pre"],
+    ["2025-02-19T15:00:00Z", "regular"],
+    ["2025-02-19T22:00:00Z", "post"],
+    ["2025-02-20T02:00:00Z", "closed"],
+  ])("at %s the market state is %s, from meta.currentTradingPeriod", (at, state) => {
+    const response = { status: 200, body: aaplRange1d, headers: new Headers(), receivedAt: Date.parse(at) };
+
+    expect(yahoo.transform(response, ["AAPL"]).quotes.get("AAPL")?.marketState).toBe(state);
   });
 
   it("turns HTTP 404 with chart.error 'Not Found' into 404 symbol_not_found", async () => {

@@ -8,6 +8,32 @@ const YAHOO_AAPL = "yahoo/chart_1d_aapl_range1d_2025-02-18.json";
 // meta.regularMarketPrice / regularMarketTime of that recording.
 const YAHOO_AAPL_PRICE = 244.47;
 const YAHOO_AAPL_TIME = "2025-02-18T21:00:00.000Z";
+/** What the recording says beyond the price (test/providers/yahoo.test.ts pins how each is read). */
+const YAHOO_AAPL_DETAILS = {
+  currency: "USD",
+  open: 244.15,
+  high: 245.18,
+  low: 241.84,
+  previous_close: 244.6,
+  change: -0.13,
+  change_percent: -0.0531479967,
+  volume: 48158313,
+  exchange: "NMS",
+  market_state: "closed",
+};
+/** A provider that says nothing beyond the price (synthetic, Binance). */
+const NO_DETAILS = {
+  currency: null,
+  open: null,
+  high: null,
+  low: null,
+  previous_close: null,
+  change: null,
+  change_percent: null,
+  volume: null,
+  exchange: null,
+  market_state: null,
+};
 
 describe("GET /prices/latest", () => {
   it("answers a synthetic price by default, stored with its raw response and its event", async () => {
@@ -20,6 +46,7 @@ describe("GET /prices/latest", () => {
       price: expect.any(Number),
       timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/),
       provider: "synthetic",
+      ...NO_DETAILS,
     });
     expect(await countRows("price_points", symbol, "synthetic")).toBe(1);
     const raw = await env.DB.prepare("SELECT id, provider, symbols, http_status FROM raw_responses WHERE symbols = ?")
@@ -35,6 +62,7 @@ describe("GET /prices/latest", () => {
       price: answer.body.price,
       timestamp: answer.body.timestamp,
       provider: "synthetic",
+      ...NO_DETAILS,
       raw_response_id: raw!.id,
       emitted_at: expect.any(String),
     });
@@ -47,7 +75,7 @@ describe("GET /prices/latest", () => {
     const answer = await call(`/prices/latest?symbol=${symbol}&provider=yfinance`);
 
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ symbol, price: YAHOO_AAPL_PRICE, timestamp: YAHOO_AAPL_TIME, provider: "yfinance" });
+    expect(answer.body).toEqual({ symbol, price: YAHOO_AAPL_PRICE, timestamp: YAHOO_AAPL_TIME, provider: "yfinance", ...YAHOO_AAPL_DETAILS });
     const stored = await env.DB.prepare("SELECT price, ts FROM price_points WHERE symbol = ? AND provider = 'yfinance'")
       .bind(symbol)
       .first();

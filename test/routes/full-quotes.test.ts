@@ -1,0 +1,72 @@
+/// <reference types="vite/client" />
+/**
+ * Full quotes through the HTTP API (API.md "Full quotes"): what each provider's recorded answer says beyond the
+ * price is in `latest` and in the `price.updated` event, null where the provider said nothing; the event's
+ * version stays 1. How each provider's fields are read is pinned in test/providers/.
+ */
+import { describe, expect, it } from "vitest";
+import binanceTicker from "../../../shared/fixtures/providers/binance/ticker_price_single_doc_example.json?raw";
+import { call, uniqueSymbol } from "../support/api";
+import { waitForEvents } from "../support/events";
+import { whenRequested } from "../support/scenario";
+
+const NONE = {
+  currency: null,
+  open: null,
+  high: null,
+  low: null,
+  previous_close: null,
+  change: null,
+  change_percent: null,
+  volume: null,
+  exchange: null,
+  market_state: null,
+};
+
+describe("full quotes in latest and in events", () => {
+  it.each([
+    [
+      "yfinance",
+      "/yahoo/v8/finance/chart/",
+      "yahoo/chart_1d_aapl_range1d_2025-02-18.json",
+      {
+        price: 244.47,
+        currency: "USD",
+        open: 244.15,
+        high: 245.18,
+        low: 241.84,
+        previous_close: 244.6,
+        change: -0.13,
+        change_percent: -0.0531479967,
+        volume: 48158313,
+        exchange: "NMS",
+        market_state: "closed",
+      },
+    ],
+    [
+      "alpha_vantage",
+      "/alphavantage/query?function=GLOBAL_QUOTE&symbol=",
+      "alphavantage/global_quote_msft_2018-10-05.json",
+      { ...NONE, price: 112.13, open: 112.63, high: 113.17, low: 110.64, previous_close: 112.79, change: -0.66, change_percent: -0.5852, volume: 29062853 },
+    ],
+    [
+      "finnhub",
+      "/finnhub/api/v1/quote?symbol=",
+      "finnhub/quote_aapl_2020-08-18_legacy_no_d_dp.json",
+      { ...NONE, price: 462.25, open: 457.41, high: 464, low: 456.03, previous_close: 458.43, change: 3.82, change_percent: 0.8332787994 },
+    ],
+    ["binance", "/binance/api/v3/ticker/price?symbol=", "binance/ticker_price_single_doc_example.json", { ...NONE, price: 4.000002 }],
+  ])("%s: latest and its event carry the recorded answer's details", async (provider, path, fixture, expected) => {
+    const symbol = uniqueSymbol("FQ");
+    // The Binance recording quotes LTCBTC: it is answered in its exact shape, for this test's symbol.
+    const response = provider === "binance" ? { json: { ...(JSON.parse(binanceTicker) as object), symbol } } : { fixture };
+    await whenRequested({ match: `${path}${symbol}`, responses: [response] });
+
+    const answer = await call(`/prices/latest?symbol=${symbol}&provider=${provider}`);
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ symbol, provider, timestamp: expect.any(String), ...expected });
+    const [event] = await waitForEvents(symbol, 1);
+    expect(event!.value).toMatchObject({ type: "price.updated", version: 1, symbol, provider, ...expected });
+  });
+});
