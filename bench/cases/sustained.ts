@@ -6,9 +6,12 @@
  * provider stand-in's request log, writes from the bench entry's counters (worker/counters.ts), CPU from the
  * service's process group.
  */
+import { readFileSync } from "node:fs";
+import os from "node:os";
 import { groupCpuSeconds } from "../node/cpu";
 import type { BrokerRecord } from "../node/broker-stand-in";
 import { expectOk, requestJson, sendJson } from "../node/http";
+import { tryProfile } from "../node/profile";
 import type { CaseReport, Table } from "../node/report";
 import { formatCount, formatMs, formatRatio, percentile, sortedCopy } from "../node/stats";
 import type { WriteCounters } from "../worker/counters";
@@ -56,6 +59,13 @@ export interface SustainedResult {
   drained: boolean;
   counters: WriteCounters;
   cpuSeconds: number | undefined;
+  brokerRequests: number;
+  brokerRejected: number;
+  brokerSlowestMs: number;
+  /** The service's log lines about failed sink calls and provider timeouts during the case. */
+  sinkFailuresLogged: number;
+  /** CPU profile of the service's isolate right after the window (the job still running). */
+  profile: string;
   jobErrors: number;
   lastError: string | null;
 }
@@ -185,11 +195,14 @@ function check(points: readonly StoredPoint[], records: readonly BrokerRecord[])
 }
 
 async function runJob(ctx: BenchContext, size: number, index: number): Promise<SustainedResult> {
-  const { seconds, delayMs, warmupSeconds } = ctx.settings.sustained;
+  const { seconds, delayMs, warmupSeconds, profileSeconds } = ctx.settings.sustained;
   const symbols = Array.from({ length: size }, (_, i) => benchSymbol(`SU${String.fromCharCode(65 + index)}`, i, 4));
   const symbolSet = new Set(symbols);
   ctx.standIn.serveBinance(symbols, BATCH_SIZE, delayMs);
   ctx.log(`sustained: ${size} symbols, ${warmupSeconds} s warm-up`);
+  const brokerBefore = ctx.broker.stats();
+  ctx.broker.resetSlowest();
+  const logBefore = sinkFailuresIn(ctx.service.logFile);
   const job = expectOk(await sendJson<Job>(`${ctx.service.url}/prices/poll`, "POST", { symbols, interval: 1, provider: PROVIDER }), `POST /prices/poll (${size} symbols)`);
   await sleep(warmupSeconds * 1000);
   ctx.log(`sustained: ${size} symbols for ${seconds} s`);
@@ -197,13 +210,19 @@ async function runJob(ctx: BenchContext, size: number, index: number): Promise<S
   const cpuBefore = ctx.service.processGroup === undefined ? undefined : groupCpuSeconds(ctx.service.processGroup);
   const since = Date.now();
   await sleep(seconds * 1000);
-  const status = (await requestJson<Job>(`${ctx.service.url}/prices/poll/${job.job_id}`)).body;
-  await sendJson(`${ctx.service.url}/prices/poll/${job.job_id}`, "DELETE");
+  // Steady state: writes and CPU over the measured window (work for points of the warm-up that lands inside it
+  // stands for the work of the window's last points that lands after it).
   const until = Date.now();
-  ctx.log(`sustained: ${size} symbols, draining`);
-  const drained = await drain(ctx, symbols, since, until, symbolSet);
   const cpuAfter = ctx.service.processGroup === undefined ? undefined : groupCpuSeconds(ctx.service.processGroup);
   const writes = await counters(ctx, false);
+  const status = (await requestJson<Job>(`${ctx.service.url}/prices/poll/${job.job_id}`)).body;
+  // Where the time goes: a CPU profile of the service's isolate while the job keeps running, after the window.
+  ctx.log(`sustained: ${size} symbols, profiling ${profileSeconds} s`);
+  const profile = await tryProfile(ctx.service, () => sleep(profileSeconds * 1000));
+  await sendJson(`${ctx.service.url}/prices/poll/${job.job_id}`, "DELETE");
+  ctx.log(`sustained: ${size} symbols, draining`);
+  const drained = await drain(ctx, symbols, since, until, symbolSet);
+  const brokerAfter = ctx.broker.stats();
   const windowSeconds = (until - since) / 1000;
   const records = windowRecords(ctx, symbolSet, since, until);
   const checks = check(drained.points, records);
@@ -237,6 +256,11 @@ async function runJob(ctx: BenchContext, size: number, index: number): Promise<S
     drained: drained.drained,
     counters: writes,
     cpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
+    brokerRequests: brokerAfter.requests - brokerBefore.requests,
+    brokerRejected: brokerAfter.rejected - brokerBefore.rejected,
+    brokerSlowestMs: brokerAfter.slowestAnswerMs,
+    sinkFailuresLogged: sinkFailuresIn(ctx.service.logFile) - logBefore,
+    profile,
     jobErrors: status.errors ?? 0,
     lastError: status.last_error ?? null,
   };
@@ -269,6 +293,7 @@ function resultRows(result: SustainedResult): string[][] {
     [label, "points stored in D1 (points/s)", `${formatCount(n)} (${formatCount(result.storedPerSecond)}/s, ${formatRatio(result.storedPerSecond / result.symbols)} of asked)`],
     [label, "stored and announced (event at the broker), points/s", `${formatCount(result.announcedPoints)} (${formatCount(result.announcedPerSecond)}/s)`],
     [label, "distinct events acknowledged by the sink (events/s)", `${formatCount(result.distinctEvents)} (${formatCount(result.eventsPerSecond)}/s, ${formatRatio(result.eventsPerSecond / result.symbols)} of asked)`],
+    [label, "broker stand-in: requests answered (refused) / slowest answer / failed sink calls the service logged", `${formatCount(result.brokerRequests)} (${result.brokerRejected}) / ${formatMs(result.brokerSlowestMs)} / ${formatCount(result.sinkFailuresLogged)}`],
     [label, "broker records ÷ distinct events (most copies of one event)", `${formatRatio(result.recordsPerEvent)} (${formatCount(result.records)} records, max ${result.maxCopies})`],
     [label, "exactly once by event_id (checked)", `${exactlyOnce(result) ? "yes" : "**NO**"}: ${result.missingEvents} stored points without their event at the broker, ${result.pointsWithoutEventId} without an event_id, ${result.duplicatedEvents} events delivered more than once, ${result.eventsWithoutPoint} events without a stored point`],
     [label, "per-symbol order (checked)", `${result.orderViolations === 0 ? "kept" : `**${result.orderViolations} events arrived before an older one of their symbol**`}`],
@@ -276,9 +301,31 @@ function resultRows(result: SustainedResult): string[][] {
     [label, "drain after the job stopped", `${formatMs(result.drainMs)}${result.drained ? "" : " (**did not drain**: counted what had arrived)"}`],
     [label, "D1 round trips / statements per stored point", `${perPoint(c.d1Calls, n)} / ${perPoint(c.d1Statements, n)} (${formatCount(c.d1Calls)} calls, ${formatCount(c.d1Statements)} statements, ${formatCount(c.d1StatementsWithoutMeta)} via first/raw)`],
     [label, "rows written per stored point: D1 + object SQL + object KV", `${perPoint(c.d1RowsWritten + c.objectSqlRowsWritten + c.objectKvRowsWritten, n)} = ${perPoint(c.d1RowsWritten, n)} + ${perPoint(c.objectSqlRowsWritten, n)} + ${perPoint(c.objectKvRowsWritten, n)}`],
-    [label, "service CPU per stored point", result.cpuSeconds === undefined ? "n/a" : `${formatMs((result.cpuSeconds * 1000) / n)} (${result.cpuSeconds.toFixed(1)} s of CPU over window + drain)`],
+    [label, "service CPU per stored point", result.cpuSeconds === undefined ? "n/a" : `${formatMs((result.cpuSeconds * 1000) / n)} (${result.cpuSeconds.toFixed(1)} s of CPU in the window, wrangler + workerd incl. local D1)`],
     [label, "job errors (last)", `${result.jobErrors}${result.lastError ? ` (${result.lastError})` : ""}`],
   ];
+}
+
+/** Lines of the service's log saying an event delivery failed (e.g. a sink call timed out in the service). */
+function sinkFailuresIn(logFile: string): number {
+  try {
+    return readFileSync(logFile, "utf8").split("\n").filter((line) => /SinkError|event delivery/.test(line)).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Why a job fell short of its interval, in numbers: round spacing, cost per point, and what the cores allow at that cost. */
+function finding(result: SustainedResult): string {
+  const n = result.storedPoints;
+  const cpuMs = result.cpuSeconds === undefined || n === 0 ? Number.NaN : (result.cpuSeconds * 1000) / n;
+  const cores = os.cpus().length;
+  const spacing = result.rounds > 1 ? (result.seconds * 1000) / result.rounds : Number.NaN;
+  return (
+    `${result.symbols} symbols: ${result.rounds} provider rounds in ${result.seconds.toFixed(0)} s (one every ${formatMs(spacing)} on average, asked every 1000 ms), ${formatCount(result.storedPerSecond)} points/s stored. ` +
+    `Each stored point cost ${(result.counters.d1Calls / Math.max(n, 1)).toFixed(2)} D1 round trips, ${rowsWrittenPerPoint(result).toFixed(1)} rows written and ${formatMs(cpuMs)} of the service's CPU; ` +
+    `at that CPU cost the machine's ${cores} cores (shared with everything else running) allow at most ${formatCount((cores * 1000) / cpuMs)} points/s.`
+  );
 }
 
 export async function sustainedCase(ctx: BenchContext): Promise<CaseReport & { results: SustainedResult[] }> {
@@ -292,12 +339,13 @@ export async function sustainedCase(ctx: BenchContext): Promise<CaseReport & { r
         "The service's sink is EVENT_SINK=kafka-rest-v2 pointed at the broker stand-in (bench/node/broker-stand-in.ts, a local Kafka REST v2/v3 produce server acknowledging every record at once and recording its event_id, symbol, quote time and arrival order). " +
         `After the job is deleted the case waits (at most ${ctx.settings.sustained.drainSeconds} s) until every point stored in D1 has its event at the broker and nothing new arrives, then checks: each stored point's event_id at the broker exactly once, no event without a stored point, and per symbol the events' first arrivals in increasing quote time.`,
       `Rounds come from the provider stand-in's request log (requests within ${ROUND_SPREAD_MS} ms of a round's first belong to it; on time = started ≤ ${LATE_AFTER_MS} ms after the previous). ` +
-        "D1 round trips, statements and `meta.rows_written`, and the objects' SQLite `rowsWritten` and KV keys written, are counted by the bench entry around the product's own `env.DB` and `ctx.storage` (bench/worker/counters.ts), from the job's start through the drain; rows written include index rows, as D1 and Durable Objects bill them. " +
-        "CPU is the service's process group (wrangler + workerd) over the same span, divided by the stored points.",
+        "D1 round trips, statements and `meta.rows_written`, and the objects' SQLite `rowsWritten` and KV keys written, are counted by the bench entry around the product's own `env.DB` and `ctx.storage` (bench/worker/counters.ts), over the measured window; rows written include index rows, as D1 and Durable Objects bill them. " +
+        "CPU is the service's process group (wrangler + workerd, which also runs local D1) over the same window, divided by the stored points. " +
+        `Then, the job still running, a ${ctx.settings.sustained.profileSeconds} s CPU profile of the service's isolate (Worker and objects; local D1 runs outside it) says where the JavaScript time goes.`,
     ],
     tables: [table],
     goals: [],
-    notes: [],
+    notes: results.flatMap((result) => [finding(result), `Profile, ${result.symbols} symbols (${ctx.settings.sustained.profileSeconds} s right after the window, the job still running): ${result.profile}`]),
     results,
   };
 }

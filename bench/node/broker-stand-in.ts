@@ -38,6 +38,8 @@ export class BrokerStandIn {
   readonly records: BrokerRecord[] = [];
   requests = 0;
   rejected = 0;
+  /** Longest time from a request's arrival to its answer, ms: the stand-in itself is never the slow part. */
+  slowestAnswerMs = 0;
   private offset = 0;
 
   private constructor(
@@ -60,6 +62,15 @@ export class BrokerStandIn {
     return { EVENT_SINK: sink, KAFKA_REST_URL: this.url, KAFKA_REST_CLUSTER_ID: CLUSTER, KAFKA_TOPIC: TOPIC };
   }
 
+  /** Counters to diff around a case. */
+  stats(): { requests: number; rejected: number; slowestAnswerMs: number } {
+    return { requests: this.requests, rejected: this.rejected, slowestAnswerMs: this.slowestAnswerMs };
+  }
+
+  resetSlowest(): void {
+    this.slowestAnswerMs = 0;
+  }
+
   /** Records of these symbols, in arrival order. */
   recordsOf(symbols: ReadonlySet<string>): BrokerRecord[] {
     return this.records.filter((record) => symbols.has(record.symbol));
@@ -80,6 +91,8 @@ export class BrokerStandIn {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const arrivedAt = performance.now();
+    response.once("finish", () => (this.slowestAnswerMs = Math.max(this.slowestAnswerMs, performance.now() - arrivedAt)));
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const receivedAt = Date.now();

@@ -103,7 +103,9 @@ function fileGroup(source: string, bundle: string | undefined): string {
   }
   if (!bundle) return source;
   const absolute = path.resolve(path.dirname(bundle), source.replace(/^file:\/\//, ""));
-  return path.relative(process.cwd(), absolute);
+  const relative = path.relative(process.cwd(), absolute);
+  // Outside the repository: the bench's generated entry (the counting subclasses of the objects).
+  return relative.startsWith("..") ? "bench entry (generated)" : relative;
 }
 
 function loadSourceMap(bundle: string | undefined): SourceMap | undefined {

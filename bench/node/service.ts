@@ -81,7 +81,8 @@ function writeBenchEntry(root: string, outDir: string): string {
 /** Bundle the bench Worker as wrangler would deploy it; returns the bundle's path. */
 async function bundleBenchWorker(root: string, outDir: string): Promise<string> {
   const entry = writeBenchEntry(root, path.join(outDir, "..", "entry"));
-  await runChecked(wranglerBin(root), ["deploy", "--dry-run", "--config", "wrangler.toml", "--outdir", outDir, entry], root);
+  // Unminified, so CPU profiles name functions; the bundle case measures the deployed (minified) build.
+  await runChecked(wranglerBin(root), ["deploy", "--dry-run", "--config", "wrangler.toml", "--no-minify", "--outdir", outDir, entry], root);
   return path.join(outDir, "bench-entry.js");
 }
 

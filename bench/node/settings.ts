@@ -11,7 +11,7 @@ export interface Settings {
   fanOut: { symbols: number; delayMs: number; timeoutMs: number };
   stream: { clients: readonly number[]; seconds: number; jobSymbols: number; warmupMs: number };
   writeBaselines: { objects: readonly number[]; rounds: number };
-  sustained: { symbols: readonly number[]; seconds: number; warmupSeconds: number; drainSeconds: number; delayMs: number };
+  sustained: { symbols: readonly number[]; seconds: number; warmupSeconds: number; profileSeconds: number; drainSeconds: number; delayMs: number };
   bars: { historySizes: readonly number[]; samples: number };
 }
 
@@ -26,7 +26,7 @@ const QUICK: Omit<Settings, "only"> = {
   fanOut: { symbols: 200, delayMs: 50, timeoutMs: 30_000 },
   stream: { clients: [20], seconds: 2, jobSymbols: 5, warmupMs: 1_000 },
   writeBaselines: { objects: [100], rounds: 3 },
-  sustained: { symbols: [50], seconds: 8, warmupSeconds: 3, drainSeconds: 20, delayMs: 50 },
+  sustained: { symbols: [50], seconds: 8, warmupSeconds: 3, profileSeconds: 3, drainSeconds: 20, delayMs: 50 },
   bars: { historySizes: [1_000, 100_000], samples: 60 },
 };
 
@@ -37,8 +37,8 @@ const FULL: Omit<Settings, "only"> = {
   movingAverage: { historySizes: [1_000, 100_000, 1_000_000], window: 50, samples: 1_000 },
   fanOut: { symbols: 500, delayMs: 50, timeoutMs: 90_000 },
   stream: { clients: [200, 1_000], seconds: 10, jobSymbols: 50, warmupMs: 3_000 },
-  writeBaselines: { objects: [500, 1_000], rounds: 6 },
-  sustained: { symbols: [500, 1_000], seconds: 60, warmupSeconds: 5, drainSeconds: 45, delayMs: 50 },
+  writeBaselines: { objects: [500, 1_000], rounds: 4 },
+  sustained: { symbols: [500, 1_000], seconds: 60, warmupSeconds: 5, profileSeconds: 10, drainSeconds: 30, delayMs: 50 },
   bars: { historySizes: [1_000, 1_000_000], samples: 500 },
 };
 
