@@ -198,6 +198,9 @@ function httpFinding(bare: Summary, inWorker: Summary, latest: Summary, limited:
   return (
     `Per request at saturation (1 / req/s): bare Worker ${formatMs(perRequest(bare))}, in-Worker bare route ${formatMs(perRequest(inWorker))}, ` +
     `fresh latest ${formatMs(perRequest(latest))}, with the limiter ${formatMs(perRequest(limited))}. ` +
-    `The product's route costs ${formatMs(perRequest(latest) - perRequest(inWorker))} more than a bare route in the same Worker; the limiter ${formatMs(perRequest(limited) - perRequest(latest))} more on top.`
+    `The product's route costs ${formatMs(perRequest(latest) - perRequest(inWorker))} more than a bare route in the same Worker; ` +
+    (perRequest(limited) > perRequest(latest)
+      ? `the limiter ${formatMs(perRequest(limited) - perRequest(latest))} more on top.`
+      : "the limiter's instance was not slower than the one without it in this run (within the noise of this machine).")
   );
 }
