@@ -62,6 +62,8 @@ export const ConfigSchema = z.object({
   KAFKA_REST_API_KEY: optionalText,
   KAFKA_REST_API_SECRET: optionalText,
   RAW_RETENTION_DAYS: positiveInt(30),
+  /** Days a stopped job stays listed (GET /prices/poll?status=stopped) before the cron deletes it. */
+  JOB_RETENTION_DAYS: positiveInt(30),
   API_KEYS: csv(z.string().min(1)),
   /** Whether read routes (GET) need a key too; write routes always do while API_KEYS is set. */
   API_KEYS_READ: flag(false),

@@ -31,8 +31,8 @@ export interface NewJob {
   pinned: boolean;
 }
 
-export async function createJob(db: Database, job: NewJob): Promise<PollJob> {
-  const row = {
+function newJobRow(job: NewJob) {
+  return {
     id: crypto.randomUUID(),
     status: "active" as const,
     symbols: JSON.stringify(job.symbols),
@@ -41,8 +41,34 @@ export async function createJob(db: Database, job: NewJob): Promise<PollJob> {
     pinned: job.pinned,
     createdAt: Date.now(),
   };
-  const [inserted] = await db.insert(pollJobs).values(row).returning();
+}
+
+export async function createJob(db: Database, job: NewJob): Promise<PollJob> {
+  const [inserted] = await db.insert(pollJobs).values(newJobRow(job)).returning();
   return toJob(inserted!);
+}
+
+/**
+ * Create an active job only while fewer than `maxActive` jobs are active: the count and the insert are one
+ * statement, so concurrent creations cannot all pass a check made before any of them inserted (D1 runs each
+ * statement alone). Undefined when the deployment is at its limit.
+ */
+export async function createJobWithin(db: Database, job: NewJob, maxActive: number): Promise<PollJob | undefined> {
+  const row = newJobRow(job);
+  const result = await db.run(sql`
+    INSERT INTO poll_jobs (id, status, symbols, interval, provider, pinned, created_at)
+    SELECT ${row.id}, 'active', ${row.symbols}, ${row.interval}, ${row.provider}, ${row.pinned ? 1 : 0}, ${row.createdAt}
+    WHERE (SELECT count(*) FROM poll_jobs WHERE status = 'active') < ${maxActive}`);
+  if ((result.meta.changes ?? 0) === 0) return undefined;
+  return findJob(db, row.id);
+}
+
+/** A job whose loops could not start is stopped at once, with the reason, so nothing looks active that is not. */
+export async function stopJobNotStarted(db: Database, id: string, reason: string): Promise<void> {
+  await db
+    .update(pollJobs)
+    .set({ status: "stopped", stoppedAt: Date.now(), lastError: reason.slice(0, 500) })
+    .where(eq(pollJobs.id, id));
 }
 
 export async function findJob(db: Database, id: string): Promise<PollJob | undefined> {
@@ -50,9 +76,34 @@ export async function findJob(db: Database, id: string): Promise<PollJob | undef
   return row && toJob(row);
 }
 
-export async function listJobs(db: Database, limit = 1000): Promise<PollJob[]> {
-  const rows = await db.select().from(pollJobs).orderBy(desc(pollJobs.createdAt)).limit(limit);
+export interface JobListQuery {
+  status?: "active" | "stopped";
+  limit: number;
+  /** The last job of the previous page: this page starts after it (newest first: created_at, then id, descending). */
+  after?: { createdAt: number; id: string };
+}
+
+/** One page of jobs, newest first; `limit + 1` are read so the caller knows whether another page follows. */
+export async function listJobs(db: Database, query: JobListQuery): Promise<PollJob[]> {
+  const conditions = [];
+  if (query.status !== undefined) conditions.push(eq(pollJobs.status, query.status));
+  if (query.after !== undefined) {
+    const { createdAt, id } = query.after;
+    conditions.push(or(lt(pollJobs.createdAt, createdAt), and(eq(pollJobs.createdAt, createdAt), lt(pollJobs.id, id))));
+  }
+  const rows = await db
+    .select()
+    .from(pollJobs)
+    .where(and(...conditions))
+    .orderBy(desc(pollJobs.createdAt), desc(pollJobs.id))
+    .limit(query.limit);
   return rows.map(toJob);
+}
+
+/** Retention of stopped jobs: those stopped before `cutoff` are deleted. Active jobs are never touched. */
+export async function purgeStoppedJobs(db: Database, cutoff: number): Promise<number> {
+  const result = await db.delete(pollJobs).where(and(eq(pollJobs.status, "stopped"), lt(pollJobs.stoppedAt, cutoff))).run();
+  return result.meta.changes ?? 0;
 }
 
 export async function listActiveJobs(db: Database): Promise<PollJob[]> {

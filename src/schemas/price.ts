@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { LatestQuote } from "../providers/provider";
 import { IsoTimeSchema, ProviderNameSchema } from "./common";
 import { detailsBody, quoteDetailFields } from "./quote-details";
+import { NextCursorSchema } from "./cursor";
 
 export const PriceSchema = z
   .object({
@@ -34,5 +35,6 @@ export const HistorySchema = z
     symbol: z.string(),
     provider: ProviderNameSchema,
     points: z.array(PricePointSchema).openapi({ description: "Newest first" }),
+    next_cursor: NextCursorSchema,
   })
   .openapi("History");

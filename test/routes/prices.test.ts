@@ -193,6 +193,7 @@ describe("GET /prices/history", () => {
         price,
         timestamp: new Date(base + (4 - index) * 60_000).toISOString(),
       })),
+      next_cursor: null,
     });
 
     const window = await call<{ points: { price: number }[] }>(

@@ -1,12 +1,13 @@
 import type { AppRouteHandler } from "../../app-env";
-import { readConfig } from "../../env";
+import { readConfig, type Env } from "../../env";
 import { ApiError } from "../../errors";
 import { startLoops, stopLoops } from "../../jobs/loops";
-import { countActiveJobs, createJob, findJob, listJobs, stopJob } from "../../jobs/store";
+import { createJobWithin, findJob, listJobs, stopJob, stopJobNotStarted, type PollJob } from "../../jobs/store";
 import { getProvider, isConfigured } from "../../providers/registry";
 import { jobBody } from "../../schemas/job";
-import { database } from "../../store/db";
-import type { createJobRoute, getJobRoute, listJobsRoute, stopJobRoute } from "./jobs.routes";
+import { encodeCursor } from "../../schemas/cursor";
+import { database, type Database } from "../../store/db";
+import { DEFAULT_JOBS_PAGE, type createJobRoute, type getJobRoute, type listJobsRoute, type stopJobRoute } from "./jobs.routes";
 
 export const createPollJob: AppRouteHandler<typeof createJobRoute> = async (c) => {
   const body = c.req.valid("json");
@@ -23,17 +24,36 @@ export const createPollJob: AppRouteHandler<typeof createJobRoute> = async (c) =
     throw new ApiError("provider_not_configured", `${provider} needs an API key, and none is configured`, { provider });
   }
   const db = database(c.env.DB);
-  if ((await countActiveJobs(db)) >= config.MAX_ACTIVE_JOBS) {
-    throw new ApiError("invalid_request", `this deployment runs at most ${config.MAX_ACTIVE_JOBS} active jobs; stop one first`);
-  }
-  const job = await createJob(db, { symbols: body.symbols, interval: body.interval, provider, pinned: body.provider !== undefined });
-  await startLoops(c.env, job);
+  const job = await createJobWithin(db, { symbols: body.symbols, interval: body.interval, provider, pinned: body.provider !== undefined }, config.MAX_ACTIVE_JOBS);
+  if (!job) throw new ApiError("invalid_request", `this deployment runs at most ${config.MAX_ACTIVE_JOBS} active jobs; stop one first`);
+  await startOrStop(c.env, db, job);
   return c.json({ job_id: job.id, status: "accepted" as const, config: jobBody(job).config }, 202);
 };
 
+/**
+ * Start the job's loops; when that fails, the job is stopped (and whatever did subscribe is unsubscribed) before
+ * the client hears 503: nothing stays active that is not polled, and a retry cannot leave a duplicate running.
+ */
+async function startOrStop(env: Env, db: Database, job: PollJob): Promise<void> {
+  try {
+    await startLoops(env, job);
+  } catch (error) {
+    const reason = `its polling could not start: ${error instanceof Error ? error.message : String(error)}`;
+    await stopJobNotStarted(db, job.id, reason);
+    await stopLoops(env, job).catch((cleanup: unknown) => console.warn(`job ${job.id}: unsubscribing after a failed start failed too: ${String(cleanup)}`));
+    console.error(`job ${job.id}: ${reason}`);
+    throw new ApiError("service_unavailable", `the job's polling could not be started, so job ${job.id} was stopped at once; retry later`, { retry_after: 5 });
+  }
+}
+
 export const listPollJobs: AppRouteHandler<typeof listJobsRoute> = async (c) => {
-  const jobs = await listJobs(database(c.env.DB));
-  return c.json({ jobs: jobs.map(jobBody) }, 200);
+  const { status, limit = DEFAULT_JOBS_PAGE, cursor } = c.req.valid("query");
+  const after = cursor && { createdAt: cursor[0], id: cursor[1] };
+  const jobs = await listJobs(database(c.env.DB), { status, limit: limit + 1, after });
+  const page = jobs.slice(0, limit);
+  const last = page.at(-1);
+  const next = jobs.length > limit && last ? encodeCursor([last.createdAt, last.id]) : null;
+  return c.json({ jobs: page.map(jobBody), next_cursor: next }, 200);
 };
 
 function jobNotFound(id: string): ApiError {

@@ -1,6 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses } from "../../schemas/common";
+import { errorResponses, wholeNumber } from "../../schemas/common";
+import { cursorParam, NextCursorSchema } from "../../schemas/cursor";
 import { AcceptedJobSchema, CreateJobSchema, JobSchema } from "../../schemas/job";
+
+export const DEFAULT_JOBS_PAGE = 100;
+export const MAX_JOBS_PAGE = 1000;
+/** A jobs cursor: the created_at and id of the page's last job. */
+export const JobCursorSchema = z.tuple([z.number().int(), z.string().max(100)]);
 
 const JobIdParams = z.object({
   job_id: z.string().max(100).openapi({ param: { name: "job_id", in: "path" }, example: "5d0c2f0e-8a8b-4f51-9f43-6b0f7f3c2a11" }),
@@ -24,9 +30,24 @@ export const listJobsRoute = createRoute({
   method: "get",
   path: "/prices/poll",
   tags: ["jobs"],
-  summary: "List jobs, newest first",
+  summary: "List jobs, newest first, a page at a time",
+  description:
+    "Jobs newest first (by creation), `limit` a page; `status` keeps only active or stopped jobs. Walk the pages by passing each answer's `next_cursor` back as `cursor` until it is null. Stopped jobs are deleted after JOB_RETENTION_DAYS.",
+  request: {
+    query: z.object({
+      status: z.enum(["active", "stopped"]).optional().openapi({ description: "Only jobs in this status" }),
+      limit: wholeNumber(1, MAX_JOBS_PAGE)
+        .optional()
+        .openapi({ type: "string", example: String(DEFAULT_JOBS_PAGE), description: `1..${MAX_JOBS_PAGE}, default ${DEFAULT_JOBS_PAGE}` }),
+      cursor: cursorParam(JobCursorSchema).optional(),
+    }),
+  },
   responses: {
-    200: { description: "Jobs", content: { "application/json": { schema: z.object({ jobs: z.array(JobSchema) }).openapi("Jobs") } } },
+    200: {
+      description: "A page of jobs",
+      content: { "application/json": { schema: z.object({ jobs: z.array(JobSchema), next_cursor: NextCursorSchema }).openapi("Jobs") } },
+    },
+    ...errorResponses(422),
   },
 });
 

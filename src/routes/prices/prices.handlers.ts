@@ -1,10 +1,11 @@
 import type { AppRouteHandler } from "../../app-env";
 import { readConfig } from "../../env";
+import { encodeCursor } from "../../schemas/cursor";
 import { priceBody } from "../../schemas/price";
 import { database } from "../../store/db";
 import { readHistory } from "../../store/prices";
 import { latestPrice, pollPrice } from "../../symbol/client";
-import { DEFAULT_MAX_AGE_SECONDS, type historyRoute, type latestRoute, type pollSymbolRoute } from "./prices.routes";
+import { DEFAULT_HISTORY_PAGE, DEFAULT_MAX_AGE_SECONDS, type historyRoute, type latestRoute, type pollSymbolRoute } from "./prices.routes";
 
 export const getLatest: AppRouteHandler<typeof latestRoute> = async (c) => {
   const { symbol, provider, max_age } = c.req.valid("query");
@@ -19,14 +20,20 @@ export const pollSymbol: AppRouteHandler<typeof pollSymbolRoute> = async (c) => 
 };
 
 export const getHistory: AppRouteHandler<typeof historyRoute> = async (c) => {
-  const { symbol, provider: named, from, to, limit } = c.req.valid("query");
+  const { symbol, provider: named, from, to, limit = DEFAULT_HISTORY_PAGE, cursor } = c.req.valid("query");
   const provider = named ?? readConfig(c.env).DEFAULT_PROVIDER;
-  const points = await readHistory(database(c.env.DB), { symbol, provider, from, to, limit: limit ?? 100 });
+  // A page after the cursor holds only points older than the last one answered (quote times are unique per
+  // symbol and provider, whole milliseconds); one point more than the page tells whether another page follows.
+  const before = cursor === undefined ? to : Math.min(to ?? Infinity, cursor[0] - 1);
+  const read = await readHistory(database(c.env.DB), { symbol, provider, from, to: before, limit: limit + 1 });
+  const points = read.slice(0, limit);
+  const last = points.at(-1);
   return c.json(
     {
       symbol,
       provider,
       points: points.map((point) => ({ price: point.price, timestamp: new Date(point.timestamp).toISOString() })),
+      next_cursor: read.length > limit && last ? encodeCursor([last.timestamp]) : null,
     },
     200,
   );

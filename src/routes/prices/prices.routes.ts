@@ -1,9 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, ProviderParamSchema, QueryTimeSchema, wholeNumber } from "../../schemas/common";
+import { cursorParam } from "../../schemas/cursor";
 import { HistorySchema, PriceSchema } from "../../schemas/price";
 import { SymbolSchema } from "../../schemas/symbol";
 
 export const DEFAULT_MAX_AGE_SECONDS = 60;
+export const DEFAULT_HISTORY_PAGE = 100;
+/** A history cursor: the quote time (epoch ms) of the page's last point; unique per symbol and provider. */
+export const HistoryCursorSchema = z.tuple([z.number().int()]);
 
 export const latestRoute = createRoute({
   method: "get",
@@ -47,7 +51,9 @@ export const historyRoute = createRoute({
   method: "get",
   path: "/prices/history",
   tags: ["prices"],
-  summary: "Stored price points of a symbol, newest first",
+  summary: "Stored price points of a symbol, newest first, a page at a time",
+  description:
+    "Points newest first, `limit` a page, within `from` ≤ timestamp ≤ `to` when given. Walk the whole history by passing each answer's `next_cursor` back as `cursor` (with the same other parameters) until it is null: points stored during the walk cause no repeats and no gaps.",
   request: {
     query: z.object({
       symbol: SymbolSchema,
@@ -55,6 +61,7 @@ export const historyRoute = createRoute({
       from: QueryTimeSchema.optional(),
       to: QueryTimeSchema.optional(),
       limit: wholeNumber(1, 1000).optional().openapi({ type: "string", example: "100", description: "1..1000, default 100" }),
+      cursor: cursorParam(HistoryCursorSchema).optional(),
     }),
   },
   responses: {
