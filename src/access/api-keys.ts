@@ -7,6 +7,11 @@
  * (equal-length digests, so neither the length nor the first differing byte of a key shows in the timing) and
  * compared with `crypto.subtle.timingSafeEqual`, against every configured key without stopping at a match.
  * No key, presented or configured, is ever echoed in an answer or a log line.
+ *
+ * Anonymous reads (API_KEYS set, no valid key, API_KEYS_READ off) are served stored data only: the provider
+ * budgets are the deployment's, and keyed clients and jobs must not lose them to anyone who can reach the URL.
+ * The routes ask `c.get("anonymous")`: latest and snapshot answer what is stored (401 when nothing is), a moving
+ * average is computed but not stored.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
@@ -84,9 +89,19 @@ function unauthorized(message: string, invalidToken: boolean): Response {
   return response;
 }
 
+/**
+ * Whether this request is anonymous: API_KEYS is set and it presents no valid key. Anonymous clients never
+ * spend what keyed clients and jobs need (the provider budgets, D1 writes): they are served stored data only.
+ */
+async function isAnonymous(request: Request, config: Config): Promise<boolean> {
+  if (config.API_KEYS.length === 0) return false;
+  return (await apiKeyIdentity(request, config)) === undefined;
+}
+
 export function requireApiKey(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const config = readConfig(c.env);
+    c.set("anonymous", await isAnonymous(c.req.raw, config));
     if (!needsKey(config, c.req.method, c.req.path)) return next();
     if (bearerToken(c.req.header("authorization")) === undefined) {
       return unauthorized(`${c.req.method} ${c.req.path} needs an API key: send Authorization: Bearer <key>`, false);

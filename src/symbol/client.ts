@@ -2,6 +2,7 @@ import { readConfig, type Env } from "../env";
 import type { LatestQuote, ProviderName } from "../providers/provider";
 import { askWithFailover, candidates, type Ask } from "../coordinator/failover";
 import { unwrap } from "../objects/outcome";
+import { symbolObject } from "../objects/symbol";
 
 /**
  * The routes' way to a price: the named provider, or DEFAULT_PROVIDER with FALLBACK_PROVIDERS behind it.
@@ -18,4 +19,18 @@ export function latestPrice(env: Env, symbol: string, provider: ProviderName | u
 
 export function pollPrice(env: Env, symbol: string, provider: ProviderName | undefined): Promise<LatestQuote> {
   return ask(env, symbol, provider, { kind: "poll" });
+}
+
+/**
+ * The stored latest price, whatever its age, from the chosen provider or (unpinned) the first fallback that has
+ * one; never a provider request. Undefined when none is stored.
+ */
+export async function storedLatestPrice(env: Env, symbol: string, named: ProviderName | undefined): Promise<LatestQuote | undefined> {
+  const chosen = named ?? readConfig(env).DEFAULT_PROVIDER;
+  for (const provider of candidates(env, chosen, named !== undefined)) {
+    const target = { provider, symbol };
+    const quote = await symbolObject(env, target).stored(target);
+    if (quote) return quote;
+  }
+  return undefined;
 }

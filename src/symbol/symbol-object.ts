@@ -105,6 +105,12 @@ export class SymbolObject extends DurableObject<Env> {
     return this.poll(target);
   }
 
+  /** The stored latest quote whatever its age; never asks the provider (for clients without a key). */
+  async stored(target: SymbolTarget): Promise<LatestQuote | undefined> {
+    this.adopt(target);
+    return this.latestQuote;
+  }
+
   /** Ask the provider now; store and publish the quote if it is new. */
   async poll(target: SymbolTarget): Promise<Outcome<LatestQuote>> {
     this.adopt(target);
@@ -125,8 +131,11 @@ export class SymbolObject extends DurableObject<Env> {
     }
   }
 
-  /** A moving average of the newest `window` stored points, from memory; stored once per new value. */
-  async movingAverage(target: SymbolTarget, kind: AverageKind, window: number): Promise<Outcome<MovingAverage>> {
+  /**
+   * A moving average of the newest `window` stored points, from memory; stored once per new value unless
+   * `record` is false (a client without a key writes nothing).
+   */
+  async movingAverage(target: SymbolTarget, kind: AverageKind, window: number, record = true): Promise<Outcome<MovingAverage>> {
     this.adopt(target);
     try {
       const prices = await this.priceWindow();
@@ -138,7 +147,7 @@ export class SymbolObject extends DurableObject<Env> {
         });
       }
       const average: MovingAverage = { ...target, kind, window, value, asOf: newest.timestamp, points: window };
-      this.keep(average);
+      if (record) this.keep(average);
       return succeeded(average);
     } catch (error) {
       return failed(error);

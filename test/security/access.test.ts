@@ -121,8 +121,10 @@ describe("API keys: write routes need one while API_KEYS is set", () => {
 describe("API keys: read routes are open unless API_KEYS_READ=true", () => {
   const latest = () => `/prices/latest?symbol=${uniqueSymbol("ACC")}&provider=synthetic`;
 
-  it("GET needs no key by default", async () => {
-    expect((await withKeys(latest())).status).toBe(200);
+  it("GET needs no key by default (without one, latest is served from what is stored: anonymous-budget.test.ts)", async () => {
+    const path = latest();
+    expect((await withKeys(path, { headers: bearer(KEYS[0]!) })).status).toBe(200);
+    expect((await withKeys(path)).status).toBe(200);
     expect((await withKeys("/providers")).status).toBe(200);
   });
 

@@ -12,19 +12,21 @@ interface AverageRequest {
   provider?: ProviderName;
   window?: number;
   type?: AverageKind;
+  /** False for a client without a key: the average is answered, not stored. */
+  record: boolean;
 }
 
 async function movingAverage(env: Env, request: AverageRequest) {
   const target = { provider: request.provider ?? readConfig(env).DEFAULT_PROVIDER, symbol: request.symbol };
-  const outcome = await symbolObject(env, target).movingAverage(target, request.type ?? "sma", request.window ?? DEFAULT_WINDOW);
+  const outcome = await symbolObject(env, target).movingAverage(target, request.type ?? "sma", request.window ?? DEFAULT_WINDOW, request.record);
   return averageBody(unwrap(settled(outcome)));
 }
 
 export const getAverageBySymbol: AppRouteHandler<typeof averageBySymbolRoute> = async (c) => {
   const { symbol } = c.req.valid("param");
-  return c.json(await movingAverage(c.env, { symbol, ...c.req.valid("query") }), 200);
+  return c.json(await movingAverage(c.env, { symbol, ...c.req.valid("query"), record: !c.get("anonymous") }), 200);
 };
 
 export const getAverageByQuery: AppRouteHandler<typeof averageByQueryRoute> = async (c) => {
-  return c.json(await movingAverage(c.env, c.req.valid("query")), 200);
+  return c.json(await movingAverage(c.env, { ...c.req.valid("query"), record: !c.get("anonymous") }), 200);
 };

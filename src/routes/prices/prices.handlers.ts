@@ -1,17 +1,28 @@
 import type { AppRouteHandler } from "../../app-env";
-import { readConfig } from "../../env";
+import { readConfig, type Env } from "../../env";
+import { ApiError } from "../../errors";
+import type { LatestQuote, ProviderName } from "../../providers/provider";
 import { encodeCursor } from "../../schemas/cursor";
 import { priceBody } from "../../schemas/price";
 import { database } from "../../store/db";
 import { readHistory } from "../../store/prices";
-import { latestPrice, pollPrice } from "../../symbol/client";
+import { latestPrice, pollPrice, storedLatestPrice } from "../../symbol/client";
 import { DEFAULT_HISTORY_PAGE, DEFAULT_MAX_AGE_SECONDS, type historyRoute, type latestRoute, type pollSymbolRoute } from "./prices.routes";
 
 export const getLatest: AppRouteHandler<typeof latestRoute> = async (c) => {
   const { symbol, provider, max_age } = c.req.valid("query");
-  const quote = await latestPrice(c.env, symbol, provider, max_age ?? DEFAULT_MAX_AGE_SECONDS);
+  const quote = c.get("anonymous")
+    ? await storedLatestOrRefuse(c.env, symbol, provider)
+    : await latestPrice(c.env, symbol, provider, max_age ?? DEFAULT_MAX_AGE_SECONDS);
   return c.json(priceBody(quote), 200);
 };
+
+/** A client without a key (while API_KEYS is set) gets what is stored, whatever its age, and never a provider call. */
+async function storedLatestOrRefuse(env: Env, symbol: string, provider: ProviderName | undefined): Promise<LatestQuote> {
+  const stored = await storedLatestPrice(env, symbol, provider);
+  if (stored) return stored;
+  throw new ApiError("unauthorized", `no price of ${symbol} is stored yet; asking the provider needs an API key (Authorization: Bearer <key>)`);
+}
 
 export const pollSymbol: AppRouteHandler<typeof pollSymbolRoute> = async (c) => {
   const { symbol } = c.req.valid("param");

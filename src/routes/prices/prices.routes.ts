@@ -15,7 +15,7 @@ export const latestRoute = createRoute({
   tags: ["prices"],
   summary: "Latest price of a symbol",
   description:
-    "Served from the stored latest price when it was confirmed by the provider less than `max_age` seconds ago; otherwise fetched from the provider, stored and published. Without `provider`, DEFAULT_PROVIDER answers (and FALLBACK_PROVIDERS when it fails); `provider` in the answer says who did.",
+    "Served from the stored latest price when it was confirmed by the provider less than `max_age` seconds ago; otherwise fetched from the provider, stored and published. Without `provider`, DEFAULT_PROVIDER answers (and FALLBACK_PROVIDERS when it fails); `provider` in the answer says who did. While API_KEYS is set, a client without a key is served the stored latest whatever its age and never causes a provider request (401 when nothing is stored).",
   request: {
     query: z.object({
       symbol: SymbolSchema,
@@ -27,7 +27,7 @@ export const latestRoute = createRoute({
   },
   responses: {
     200: { description: "The latest price", content: { "application/json": { schema: PriceSchema } } },
-    ...errorResponses(404, 422, 502, 503),
+    ...errorResponses(401, 404, 422, 502, 503),
   },
 });
 
