@@ -69,7 +69,7 @@ const SERVICE_CASES: readonly [CaseName, string, ServiceCase][] = [
   }],
   ["moving-average", "4. Moving average vs history size", async (ctx, figures) => {
     const report = await movingAverageCase(ctx);
-    figures.movingAverageRatio = report.largest?.ratio;
+    figures.movingAverage = report.largest;
     return report;
   }],
   ["stream", "5. Live latency: quote accepted by the object → SSE client", async (ctx, figures) => {

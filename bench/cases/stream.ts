@@ -30,7 +30,10 @@ interface Window {
   connectFailures: number;
   firstConnectError: string | undefined;
   connectMs: number;
+  /** Filled once D1 has caught up (it may receive points later than streams see them). */
   pointsPerSecond: number;
+  since: number;
+  until: number;
   /** Events of the streamed symbol inside the window that reached at least one client. */
   events: number;
   /** Deliveries missing: (client, event) pairs of connected clients that never arrived. */
@@ -66,6 +69,29 @@ async function pointsIn(ctx: BenchContext, symbols: readonly string[], since: nu
   return expectOk(await sendJson<{ points: number }>(`${ctx.service.url}/__bench/count-points`, "POST", body), "counting points").points;
 }
 
+/** How long D1 may take to receive a job's points after they were streamed (the object flushes in batches). */
+const SETTLE_MS = 30_000;
+/** Unchanged this long means caught up: longer than the object's default D1 flush interval (10 s). */
+export const STABLE_MS = 12_000;
+
+/** Points stored per window, once the count over all windows stopped growing (or SETTLE_MS passed). */
+async function countPoints(ctx: BenchContext, symbols: readonly string[], windows: Window[]): Promise<void> {
+  if (windows.length === 0) return;
+  const since = windows[0]!.since;
+  const until = windows[windows.length - 1]!.until;
+  const deadline = Date.now() + SETTLE_MS;
+  let last = -1;
+  let unchangedSince = Date.now();
+  for (;;) {
+    const total = await pointsIn(ctx, symbols, since, until);
+    if (total !== last) unchangedSince = Date.now();
+    if ((total > 0 && Date.now() - unchangedSince >= STABLE_MS) || Date.now() > deadline) break;
+    last = total;
+    await sleep(2_000);
+  }
+  for (const window of windows) window.pointsPerSecond = perSecond(await pointsIn(ctx, symbols, window.since, window.until), window.until - window.since);
+}
+
 /** Wait for `promise`, at most `ms`; the timer does not outlive the wait. */
 async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -85,7 +111,7 @@ async function connect(url: string, count: number): Promise<SseClient[]> {
 }
 
 /** One measuring window of `seconds`, with `clients` SSE clients on `streamed` (0: polling alone). */
-async function measureWindow(ctx: BenchContext, jobSymbols: readonly string[], streamed: string, clientCount: number): Promise<Window> {
+async function measureWindow(ctx: BenchContext, streamed: string, clientCount: number): Promise<Window> {
   const { seconds } = ctx.settings.stream;
   const edge = edgeMs(seconds);
   const connectStarted = performance.now();
@@ -116,7 +142,9 @@ async function measureWindow(ctx: BenchContext, jobSymbols: readonly string[], s
     connectFailures: failed.length,
     firstConnectError: failed[0]?.error,
     connectMs,
-    pointsPerSecond: perSecond(await pointsIn(ctx, jobSymbols, since, until), until - since),
+    pointsPerSecond: Number.NaN,
+    since,
+    until,
     events: eventIds.size,
     missing,
     closedByServer: closed.length,
@@ -200,11 +228,12 @@ export async function streamCase(ctx: BenchContext): Promise<CaseReport & { live
       // Let the last window's streams wind down before the next one opens.
       if (index > 1) await sleep(1_000);
       ctx.log(`stream: ${count} clients`);
-      windows.push(await measureWindow(ctx, symbols, streamed, count));
+      windows.push(await measureWindow(ctx, streamed, count));
     }
   } finally {
     await sendJson(`${ctx.service.url}/prices/poll/${job.job_id}`, "DELETE");
   }
+  await countPoints(ctx, symbols, windows);
   const baselines: Baselines = { alone: windows[0]!, single: windows[1]! };
   const table: Table = {
     headers: ["SSE clients", "connected", "points/s (whole job)", "ratio to no clients", "delivery", "latency p50 (emitted_at → client)", "latency p99", "p50 ratio to 1 client", "quote received → client p50 / p99", "service CPU (of one core)", "bench client CPU", "first limit hit"],
@@ -223,7 +252,7 @@ export async function streamCase(ctx: BenchContext): Promise<CaseReport & { live
     method: [
       `A job polls ${symbolCount} binance symbols (provider stand-in) every second; N clients (each its own connection, opened ${CONNECT_WAVE} at a time) follow \`GET /prices/stream?symbols=${streamed}\` for ${seconds} s. ` +
         `Events emitted in the window (less ${edgeMs(seconds)} ms at each edge) that reached any client must reach every connected client; latency is the client's arrival time minus the event's emitted_at (same machine clock). ` +
-        "Points/s counts the job's stored points by quote time in the window; service CPU is the CPU time of wrangler's process group (wrangler + workerd) per second of window, bench client CPU the same for the bench's own Node process (all clients). " +
+        "Points/s counts the job's points stored in D1 by quote time in the window, counted after the job stopped and D1 caught up; service CPU is the CPU time of wrangler's process group (wrangler + workerd) per second of window, bench client CPU the same for the bench's own Node process (all clients). " +
         "Latency is measured from the event's `emitted_at` (stamped by the symbol object when it accepts the quote) to the client's arrival time, and also from the quote's own time (binance has none: the Worker's receipt of the provider's answer), which adds the hand-out from the coordinator to the object. " +
         "Baselines in the same run: the job with no client (points/s) and with one client (latency).",
     ],

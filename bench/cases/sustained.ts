@@ -16,6 +16,7 @@ import type { CaseReport, Table } from "../node/report";
 import { formatCount, formatMs, formatRatio, percentile, sortedCopy } from "../node/stats";
 import type { WriteCounters } from "../worker/counters";
 import { benchSymbol, type BenchContext } from "./context";
+import { STABLE_MS } from "./stream";
 
 const PROVIDER = "binance";
 const BATCH_SIZE = 100;
@@ -120,19 +121,24 @@ async function counters(ctx: BenchContext, reset: boolean): Promise<WriteCounter
   return expectOk(answer, "reading the write counters");
 }
 
-/** Wait until every stored point's event is at the broker and nothing new arrives, at most `drainMs`. */
+/** Wait until D1 and the broker agree on the window's points and nothing new arrives, at most `drainSeconds`. */
 async function drain(ctx: BenchContext, symbols: readonly string[], since: number, until: number, symbolSet: ReadonlySet<string>): Promise<{ points: StoredPoint[]; drained: boolean; ms: number }> {
   const startedAt = performance.now();
   const deadline = startedAt + ctx.settings.sustained.drainSeconds * 1000;
   let last = -1;
+  let unchangedSince = performance.now();
   for (;;) {
     const points = await storedPoints(ctx, symbols, since, until);
     const delivered = new Set(windowRecords(ctx, symbolSet, since, until).map((record) => record.eventId));
+    // Caught up both ways: every stored point's event at the broker, and every event's point in D1 (which may
+    // receive points later than the sink receives events), and nothing new since the last look.
+    const stored = new Set(points.map((point) => point.event_id));
     const allDelivered = points.every((point) => point.event_id !== null && delivered.has(point.event_id));
+    const allStored = [...delivered].every((id) => stored.has(id));
     const total = points.length + delivered.size;
-    if ((allDelivered && total === last) || performance.now() > deadline) {
-      return { points, drained: allDelivered && total === last, ms: performance.now() - startedAt };
-    }
+    if (total !== last) unchangedSince = performance.now();
+    const done = allDelivered && allStored && performance.now() - unchangedSince >= STABLE_MS;
+    if (done || performance.now() > deadline) return { points, drained: done, ms: performance.now() - startedAt };
     last = total;
     await sleep(2_000);
   }
@@ -337,7 +343,7 @@ export async function sustainedCase(ctx: BenchContext): Promise<CaseReport & { r
     method: [
       `One job at a time: N symbols of binance (batch provider, ${BATCH_SIZE} symbols a request) at interval 1 s, measured for ${ctx.settings.sustained.seconds} s after a ${ctx.settings.sustained.warmupSeconds} s warm-up (the job's objects are created in its first rounds); points and events count by quote time inside the measured window; the provider stand-in answers each batch after ${ctx.settings.sustained.delayMs} ms with the recorded ticker shape. ` +
         "The service's sink is EVENT_SINK=kafka-rest-v2 pointed at the broker stand-in (bench/node/broker-stand-in.ts, a local Kafka REST v2/v3 produce server acknowledging every record at once and recording its event_id, symbol, quote time and arrival order). " +
-        `After the job is deleted the case waits (at most ${ctx.settings.sustained.drainSeconds} s) until every point stored in D1 has its event at the broker and nothing new arrives, then checks: each stored point's event_id at the broker exactly once, no event without a stored point, and per symbol the events' first arrivals in increasing quote time.`,
+        `After the job is deleted the case waits (at most ${ctx.settings.sustained.drainSeconds} s) until every point stored in D1 has its event at the broker, every event at the broker has its point in D1 (D1 may lag the object) and nothing new arrived for ${STABLE_MS / 1000} s, then checks: each stored point's event_id at the broker exactly once, no event without a stored point, and per symbol the events' first arrivals in increasing quote time.`,
       `Rounds come from the provider stand-in's request log (requests within ${ROUND_SPREAD_MS} ms of a round's first belong to it; on time = started ≤ ${LATE_AFTER_MS} ms after the previous). ` +
         "D1 round trips, statements and `meta.rows_written`, and the objects' SQLite `rowsWritten` and KV keys written, are counted by the bench entry around the product's own `env.DB` and `ctx.storage` (bench/worker/counters.ts), over the measured window; rows written include index rows, as D1 and Durable Objects bill them. " +
         "CPU is the service's process group (wrangler + workerd, which also runs local D1) over the same window, divided by the stored points. " +

@@ -14,7 +14,7 @@ export interface Figures {
   writeBaselines?: WriteBaseline[];
   sustained?: SustainedResult[];
   live?: { clients: number; p50Ms: number; p99Ms: number }[];
-  movingAverageRatio?: number;
+  movingAverage?: { size: number; ratio: number };
 }
 
 export interface GoalRow {
@@ -95,9 +95,9 @@ export function goalRows(figures: Figures): GoalRow[] {
       measured: `${formatRatio(worst((result) => result.recordsPerEvent))} (worst of the sustained jobs; exactly once checked: ${all.every(exactlyOnce) ? "yes" : "NO"})`,
       met: worst((result) => result.recordsPerEvent) <= 1.01,
     } : undefined),
-    row("moving average p50 at 1M stored points ÷ at 1K", "0.97", "stays ≤ 1.1", "4", figures.movingAverageRatio === undefined ? undefined : {
-      measured: formatRatio(figures.movingAverageRatio),
-      met: figures.movingAverageRatio <= 1.1,
+    row("moving average p50 at 1M stored points ÷ at 1K", "0.97", "stays ≤ 1.1", "4", figures.movingAverage && {
+      measured: `${formatRatio(figures.movingAverage.ratio)}${figures.movingAverage.size === 1_000_000 ? "" : ` (quick run: ${formatCount(figures.movingAverage.size)} points)`}`,
+      met: figures.movingAverage.ratio <= 1.1,
     }),
   ];
 }

@@ -38,7 +38,7 @@ const FULL: Omit<Settings, "only"> = {
   fanOut: { symbols: 500, delayMs: 50, timeoutMs: 90_000 },
   stream: { clients: [200, 1_000], seconds: 10, jobSymbols: 50, warmupMs: 3_000 },
   writeBaselines: { objects: [500, 1_000], rounds: 4 },
-  sustained: { symbols: [500, 1_000], seconds: 60, warmupSeconds: 5, profileSeconds: 10, drainSeconds: 30, delayMs: 50 },
+  sustained: { symbols: [500, 1_000], seconds: 60, warmupSeconds: 5, profileSeconds: 10, drainSeconds: 45, delayMs: 50 },
   bars: { historySizes: [1_000, 1_000_000], samples: 500 },
 };
 
