@@ -47,12 +47,19 @@ export const FAILING_PROBE_MS = 30_000;
  * towards "failing".
  */
 export function outcomeOfFailure(error: WireError, at: number): PollOutcome {
-  if (error.code === "symbol_not_found") return { kind: "ok", at };
+  if (isAboutTheSymbol(error)) return { kind: "ok", at };
   if (error.code === "provider_rate_limited") {
     const retryAfter = error.extras.retry_after;
     return { kind: "rate_limited", at, error: error.message, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter * 1000 } : {}) };
   }
   return { kind: "failing", at, error: `${error.code}: ${error.message}` };
+}
+
+/** A failure that is the symbol's, not the provider's: unknown to it, or refused as malformed (providers/http.ts). */
+export function isAboutTheSymbol(error: WireError): boolean {
+  if (error.code === "symbol_not_found") return true;
+  const details = error.extras.details;
+  return typeof details === "object" && details !== null && "rejected_symbol" in details;
 }
 
 export function emptyHealth(): HealthState {

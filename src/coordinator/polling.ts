@@ -1,7 +1,6 @@
 import type { Config, Env } from "../env";
 import { ApiError, type WireError } from "../errors";
-import type { RunResult } from "../jobs/store";
-import { activeAmong, recordJobRuns } from "../jobs/store";
+import { activeAmong, recordJobRuns, type JobTally } from "../jobs/store";
 import { jobIds, mayFailOver, nextDue, type Subscriptions } from "../jobs/subscriptions";
 import { providerObject } from "../objects/provider";
 import { fetchQuotes, ProviderAnswerError, rateLimited } from "../providers/http";
@@ -11,8 +10,9 @@ import type { Database } from "../store/db";
 import { storeFailedAnswer } from "../store/prices";
 import { backoffDelay } from "../timers/backoff";
 import type { BudgetDecision } from "./budget";
+import { forEachBounded } from "./bounded";
 import { askWithFailover, candidates, isFailover } from "./failover";
-import { outcomeOfFailure, type PollOutcome } from "./health";
+import { isAboutTheSymbol, outcomeOfFailure, type PollOutcome } from "./health";
 
 /**
  * The polling policy, written once. Both objects that poll a provider — a symbol object (one symbol per
@@ -23,6 +23,8 @@ import { outcomeOfFailure, type PollOutcome } from "./health";
 
 const RATE_LIMIT_BACKOFF_BASE_MS = 5_000;
 const RATE_LIMIT_BACKOFF_CAP_MS = 15 * 60_000;
+/** Symbols asked of fallbacks at a time after a batch failed. */
+const CONCURRENT_FAILOVERS = 16;
 /** How often a loop checks that its jobs are still active. */
 export const VERIFY_JOBS_EVERY_MS = 5 * 60_000;
 
@@ -86,6 +88,19 @@ export function onlyQuote(batch: QuoteBatch, target: SymbolTarget): Quote {
   return quote;
 }
 
+/**
+ * Whether an answer rejected a whole batch because of a symbol it does not name (Binance's -1121 or -1100 for a
+ * multi-symbol request: every symbol failed as unknown, with the batch in the details). Split it to learn which.
+ */
+export function rejectedAsBatch(batch: QuoteBatch, symbols: readonly string[]): boolean {
+  if (symbols.length < 2 || batch.quotes.size > 0) return false;
+  return symbols.every((symbol) => {
+    const failure = batch.failures.get(symbol);
+    const details = failure?.extras.details;
+    return failure?.code === "symbol_not_found" && typeof details === "object" && details !== null && "batch" in details;
+  });
+}
+
 /** When a loop polls next, after a poll and the ones before it. */
 export interface PollSchedule {
   /** Consecutive rate-limited polls, this one included (0 once the provider answers again). */
@@ -114,29 +129,38 @@ export interface PolledSymbol {
   subscriptions: Subscriptions;
 }
 
-/** How many of these symbols each job asked for: a job's runs count one poll per symbol. */
-export function pollsPerJob(polled: readonly PolledSymbol[]): Map<string, number> {
-  const polls = new Map<string, number>();
+/** Add these polls to their jobs' tallies: one run per symbol a job asked for, and as many errors if they failed. */
+export function tallyPolls(tallies: Map<string, JobTally>, polled: readonly PolledSymbol[], error: WireError | undefined): void {
   for (const { subscriptions } of polled) {
-    for (const id of jobIds(subscriptions)) polls.set(id, (polls.get(id) ?? 0) + 1);
+    for (const id of jobIds(subscriptions)) {
+      const tally = tallies.get(id) ?? { runs: 0, errors: 0 };
+      tally.runs += 1;
+      if (error) {
+        tally.errors += 1;
+        tally.lastError = `${error.code}: ${error.message}`;
+      }
+      tallies.set(id, tally);
+    }
   }
-  return polls;
 }
 
-/** Count the polls in their jobs: runs, and errors with the failure's message. */
+/** Count one poll's symbols in their jobs right away. */
 export async function countPolls(db: Database, polled: readonly PolledSymbol[], error: WireError | undefined, at: number): Promise<void> {
-  const result: RunResult = error ? { ok: false, at, error: `${error.code}: ${error.message}` } : { ok: true, at };
-  await recordJobRuns(db, pollsPerJob(polled), result);
+  const tallies = new Map<string, JobTally>();
+  tallyPolls(tallies, polled, error);
+  await recordJobRuns(db, tallies, at);
 }
 
 /** After a failure that says "this provider, now", the symbols whose jobs left the provider open are polled
  *  by the next healthy fallback, in their own symbol objects. */
 export async function failOver(env: Env, provider: ProviderName, error: WireError, polled: readonly PolledSymbol[]): Promise<void> {
-  if (!isFailover(error)) return;
+  if (!isFailover(error) || isAboutTheSymbol(error)) return;
   const fallbacks = candidates(env, provider, false).slice(1);
   if (fallbacks.length === 0) return;
   const open = polled.filter(({ subscriptions }) => mayFailOver(subscriptions));
-  await Promise.all(open.map(({ symbol }) => askWithFailover(env, symbol, fallbacks, { kind: "poll" })));
+  await forEachBounded(open, CONCURRENT_FAILOVERS, async ({ symbol }) => {
+    await askWithFailover(env, symbol, fallbacks, { kind: "poll" });
+  });
 }
 
 /**

@@ -1,42 +1,31 @@
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type Config, type Env } from "../env";
-import type { WireError } from "../errors";
-import type { ProviderName, QuoteBatch } from "../providers/provider";
+import type { Subscription, Subscriptions } from "../jobs/subscriptions";
+import type { ProviderName } from "../providers/provider";
 import { getProvider } from "../providers/registry";
 import { database, type Database } from "../store/db";
-import { identifyRaw, storeRawResponse, type StoredRaw } from "../store/prices";
-import { symbolObject } from "../objects/symbol";
-import { asWireError, settled } from "../objects/outcome";
 import { armEarliest } from "../timers/alarm";
+import { BatchRound } from "./batch-round";
+import { BatchSymbols } from "./batch-symbols";
 import { RequestBudget, type BudgetDecision } from "./budget";
 import { emptyHealth, healthReport, isAvailable, recordOutcome, type HealthReport, type HealthState, type PollOutcome } from "./health";
-import { askProvider, countPolls, failOver, scheduleAfter, stoppedJobs, type PolledSymbol, type ProviderAccount } from "./polling";
-import { jobIds, loopInterval, withoutJob, withoutJobs, type Subscription, type Subscriptions } from "../jobs/subscriptions";
+import { stoppedJobs, type ProviderAccount } from "./polling";
 
 const KEY_PROVIDER = "provider";
 const KEY_BUDGET = "budget";
 const KEY_HEALTH = "health";
 const KEY_ROUND = "round";
 
-const CONCURRENT_BATCH_REQUESTS = 4;
-
-interface BatchSymbol {
-  subscriptions: Subscriptions;
-  dueAt: number;
-}
-
 interface RoundState {
-  symbols: Record<string, BatchSymbol>;
   /** Consecutive rate-limited rounds, for backoff. */
   rateLimitedRounds: number;
+  /** When the subscribed jobs were last checked to be active. */
   verifiedAt: number;
 }
 
-interface FetchedBatch {
-  symbols: string[];
-  startedAt: number;
-  batch: QuoteBatch;
-  raw: StoredRaw;
+/** What earlier versions kept: every subscription inside the round's one stored value. */
+interface StoredRoundV1 extends RoundState {
+  symbols?: Record<string, { subscriptions: Subscriptions; dueAt: number }>;
 }
 
 export interface ProviderStatus extends HealthReport {
@@ -47,13 +36,15 @@ export interface ProviderStatus extends HealthReport {
 
 /**
  * One per provider ("provider:<name>"): the request budget every job and request shares, the provider's
- * health, and, for providers that quote many symbols per request, the polling round. A round asks once per
+ * health, and, for providers that quote many symbols per request, the polling rounds (src/coordinator/
+ * batch-round.ts) over the subscriptions kept as rows in this object's SQLite storage. A round asks once per
  * batch for all symbols that are due and hands each quote to its symbol object, which still does every
  * write: batching changes who fetches, never who writes.
  */
 export class ProviderObject extends DurableObject<Env> {
   private readonly config: Config;
   private readonly db: Database;
+  private readonly symbols: BatchSymbols;
   private provider: ProviderName | undefined;
   private budget: RequestBudget | undefined;
   private health: HealthState;
@@ -64,9 +55,10 @@ export class ProviderObject extends DurableObject<Env> {
     super(ctx, env);
     this.config = readConfig(env);
     this.db = database(env.DB);
+    this.symbols = new BatchSymbols(ctx.storage.sql);
     this.provider = ctx.storage.kv.get<ProviderName>(KEY_PROVIDER);
     this.health = ctx.storage.kv.get<HealthState>(KEY_HEALTH) ?? emptyHealth();
-    this.round = ctx.storage.kv.get<RoundState>(KEY_ROUND) ?? { symbols: {}, rateLimitedRounds: 0, verifiedAt: Date.now() };
+    this.round = this.loadRound();
   }
 
   /** Take one request from the shared budget. */
@@ -94,7 +86,7 @@ export class ProviderObject extends DurableObject<Env> {
       ...healthReport(this.health, now),
       requests_last_minute: usage.lastMinute,
       requests_last_day: usage.lastDay,
-      polled_symbols: Object.keys(this.round.symbols).length,
+      polled_symbols: this.symbols.count(),
     };
   }
 
@@ -102,24 +94,13 @@ export class ProviderObject extends DurableObject<Env> {
    *  the first round sees all of its symbols). */
   async subscribe(provider: ProviderName, symbols: readonly string[], jobId: string, subscription: Subscription): Promise<void> {
     this.adopt(provider);
-    const now = Date.now();
-    for (const symbol of symbols) {
-      const entry = this.round.symbols[symbol] ?? { subscriptions: {}, dueAt: now };
-      entry.subscriptions[jobId] = subscription;
-      this.round.symbols[symbol] = entry;
-    }
-    this.saveRound();
+    this.symbols.subscribe(jobId, symbols, subscription, Date.now());
     await this.armAlarm();
   }
 
   async unsubscribe(provider: ProviderName, symbols: readonly string[], jobId: string): Promise<void> {
     this.adopt(provider);
-    for (const symbol of symbols) {
-      const entry = this.round.symbols[symbol];
-      if (entry) entry.subscriptions = withoutJob(entry.subscriptions, jobId);
-    }
-    this.forgetUnneededSymbols();
-    this.saveRound();
+    this.symbols.unsubscribe(jobId, symbols);
     await this.armAlarm();
   }
 
@@ -135,84 +116,26 @@ export class ProviderObject extends DurableObject<Env> {
     if (!this.provider) return;
     const provider = this.provider;
     await this.dropStoppedJobs();
-    const now = Date.now();
-    const due = Object.entries(this.round.symbols)
-      .filter(([, entry]) => entry.dueAt <= now)
-      .map(([symbol]) => symbol);
-    const batchSize = getProvider(provider).batchSize;
-    const batches: string[][] = [];
-    for (let start = 0; start < due.length; start += batchSize) batches.push(due.slice(start, start + batchSize));
-    // First every request (a few at a time), then the hand-out: a round's quotes are close together in time
-    // (Binance stamps them on arrival), without opening more than a handful of connections to one provider.
-    const fetched: FetchedBatch[] = [];
-    for (let start = 0; start < batches.length; start += CONCURRENT_BATCH_REQUESTS) {
-      const answers = await Promise.all(batches.slice(start, start + CONCURRENT_BATCH_REQUESTS).map((batch) => this.fetchBatch(provider, batch)));
-      for (const answer of answers) if (answer) fetched.push(answer);
-    }
-    await Promise.all(fetched.map((batch) => this.handOut(provider, batch)));
+    const round = new BatchRound({
+      env: this.env,
+      db: this.db,
+      config: this.config,
+      provider,
+      account: this.account(provider),
+      symbols: this.symbols,
+      rateLimitedRounds: this.round.rateLimitedRounds,
+    });
+    this.round.rateLimitedRounds = await round.run(Date.now());
     this.saveRound();
     await this.armAlarm();
   }
 
-  /** One provider request for a batch; undefined when it failed (counted, scheduled and failed over here). */
-  private async fetchBatch(provider: ProviderName, symbols: string[]): Promise<FetchedBatch | undefined> {
-    const startedAt = Date.now();
-    try {
-      const batch = await askProvider(this.db, this.account(provider), provider, symbols, this.config);
-      const raw = identifyRaw(batch.raw!, symbols);
-      await storeRawResponse(this.db, raw);
-      return { symbols, startedAt, batch, raw };
-    } catch (error) {
-      const wire = asWireError(error);
-      const polled = this.polled(symbols);
-      await countPolls(this.db, polled, wire, Date.now());
-      this.schedule(symbols, startedAt, wire);
-      await failOver(this.env, provider, wire, polled);
-      return undefined;
-    }
-  }
-
-  /** Each quote to its symbol object, which does the writes; then the jobs' counts. */
-  private async handOut(provider: ProviderName, { symbols, startedAt, batch, raw }: FetchedBatch): Promise<void> {
-    const failures = new Map([...batch.failures].map(([symbol, error]) => [symbol, error.toWire()]));
-    await Promise.all(
-      [...batch.quotes].map(async ([symbol, quote]) => {
-        const target = { provider, symbol };
-        const outcome = settled(await symbolObject(this.env, target).ingest(target, quote, { id: raw.id, fetchedAt: raw.fetchedAt }));
-        if (!outcome.ok) failures.set(symbol, outcome.error);
-      }),
-    );
-    const at = Date.now();
-    await countPolls(this.db, this.polled(symbols.filter((symbol) => !failures.has(symbol))), undefined, at);
-    for (const [symbol, error] of failures) {
-      await countPolls(this.db, this.polled([symbol]), error, at);
-      await failOver(this.env, provider, error, this.polled([symbol]));
-    }
-    this.schedule(symbols, startedAt, undefined);
-  }
-
-  /** The next due time of these symbols, polled in a request that started at `startedAt`. */
-  private schedule(symbols: readonly string[], startedAt: number, error: WireError | undefined): void {
-    const schedule = scheduleAfter(error, this.round.rateLimitedRounds, Date.now());
-    this.round.rateLimitedRounds = schedule.rateLimitedInARow;
-    for (const symbol of symbols) {
-      const entry = this.round.symbols[symbol];
-      const interval = entry && loopInterval(entry.subscriptions);
-      if (entry && interval) entry.dueAt = schedule.nextDue(Math.min(entry.dueAt, startedAt), interval);
-    }
-  }
-
-  private polled(symbols: readonly string[]): PolledSymbol[] {
-    return symbols.map((symbol) => ({ symbol, subscriptions: this.round.symbols[symbol]?.subscriptions ?? {} }));
-  }
-
+  /** Jobs that stopped without unsubscribing (a crash mid-DELETE) must not keep their symbols polled. */
   private async dropStoppedJobs(): Promise<void> {
     const now = Date.now();
-    const entries = Object.values(this.round.symbols);
-    const stopped = await stoppedJobs(this.db, entries.flatMap((entry) => jobIds(entry.subscriptions)), this.round.verifiedAt, now);
+    const stopped = await stoppedJobs(this.db, this.symbols.jobIds(), this.round.verifiedAt, now);
     if (!stopped) return;
-    for (const entry of entries) entry.subscriptions = withoutJobs(entry.subscriptions, stopped);
-    this.forgetUnneededSymbols();
+    this.symbols.dropJobs(stopped);
     this.round.verifiedAt = now;
   }
 
@@ -222,16 +145,23 @@ export class ProviderObject extends DurableObject<Env> {
     return { acquire: () => this.acquire(provider), report: (outcome) => this.report(provider, outcome) };
   }
 
-  private forgetUnneededSymbols(): void {
-    this.round.symbols = Object.fromEntries(
-      Object.entries(this.round.symbols).filter(([, entry]) => jobIds(entry.subscriptions).length > 0),
-    );
-  }
-
   private async armAlarm(): Promise<void> {
-    await armEarliest(this.ctx.storage, Object.values(this.round.symbols).map((entry) => entry.dueAt));
+    await armEarliest(this.ctx.storage, [this.symbols.earliestDue()]);
   }
 
+  /** The round's state; subscriptions an earlier version kept inside it move to their rows once. */
+  private loadRound(): RoundState {
+    const stored = this.ctx.storage.kv.get<StoredRoundV1>(KEY_ROUND);
+    if (!stored) return { rateLimitedRounds: 0, verifiedAt: Date.now() };
+    const round = { rateLimitedRounds: stored.rateLimitedRounds, verifiedAt: stored.verifiedAt };
+    if (stored.symbols) {
+      for (const [symbol, entry] of Object.entries(stored.symbols)) {
+        for (const [jobId, subscription] of Object.entries(entry.subscriptions)) this.symbols.subscribe(jobId, [symbol], subscription, entry.dueAt);
+      }
+      this.ctx.storage.kv.put(KEY_ROUND, round);
+    }
+    return round;
+  }
 
   private adopt(provider: ProviderName): void {
     if (this.provider) return;

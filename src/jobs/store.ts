@@ -140,33 +140,30 @@ export async function activeAmong(db: Database, ids: readonly string[]): Promise
   return active;
 }
 
-export type RunResult = { ok: true; at: number } | { ok: false; at: number; error: string };
+/** What one loop's polls did for one job: polls (runs), failed polls (errors), and the last failure's message. */
+export interface JobTally {
+  runs: number;
+  errors: number;
+  lastError?: string;
+}
 
 /**
- * Count polls for the jobs that asked for them: `polls` maps a job id to how many of its symbols were polled
- * (runs), and, when the polls failed, as many errors. One statement per distinct count, in chunks.
+ * Count polls in the jobs that asked for them: one statement whatever the number of jobs (D1 allows 50
+ * queries per invocation on the Free plan, and a round may serve a thousand jobs).
  */
-export async function recordJobRuns(db: Database, polls: ReadonlyMap<string, number>, result: RunResult): Promise<void> {
-  const byCount = new Map<number, string[]>();
-  for (const [id, count] of polls) byCount.set(count, [...(byCount.get(count) ?? []), id]);
-  for (const [count, ids] of byCount) {
-    for (let start = 0; start < ids.length; start += 90) {
-      const chunk = ids.slice(start, start + 90);
-      await db
-        .update(pollJobs)
-        .set(
-          result.ok
-            ? { runs: sql`${pollJobs.runs} + ${count}`, lastRunAt: result.at }
-            : {
-                runs: sql`${pollJobs.runs} + ${count}`,
-                errors: sql`${pollJobs.errors} + ${count}`,
-                lastRunAt: result.at,
-                lastError: result.error.slice(0, 500),
-              },
-        )
-        .where(inArray(pollJobs.id, chunk));
-    }
-  }
+export async function recordJobRuns(db: Database, tallies: ReadonlyMap<string, JobTally>, at: number): Promise<void> {
+  if (tallies.size === 0) return;
+  const rows = JSON.stringify([...tallies].map(([id, tally]) => ({ id, runs: tally.runs, errors: tally.errors, error: tally.lastError?.slice(0, 500) ?? null })));
+  await db.run(sql`
+    UPDATE poll_jobs
+    SET runs = poll_jobs.runs + tally.polls, errors = poll_jobs.errors + tally.failures, last_run_at = ${at},
+        last_error = coalesce(tally.failure, poll_jobs.last_error)
+    FROM (
+      SELECT json_extract(value, '$.id') AS job_id, json_extract(value, '$.runs') AS polls,
+             json_extract(value, '$.errors') AS failures, json_extract(value, '$.error') AS failure
+      FROM json_each(${rows})
+    ) AS tally
+    WHERE poll_jobs.id = tally.job_id`);
 }
 
 /** Active jobs whose loops look lost: never ran, or last ran longer ago than their interval allows. */

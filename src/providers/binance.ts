@@ -3,7 +3,7 @@
  *
  *   GET {baseUrl}/api/v3/ticker/price?symbol=LTCBTC                      -> {"symbol":"LTCBTC","price":"4.00000200"}
  *   GET {baseUrl}/api/v3/ticker/price?symbols=%5B%22A%22%2C%22B%22%5D    -> [{"symbol":"A","price":"…"}, …]
- *   400 {"code":-1121,"msg":"Invalid symbol."}
+ *   400 {"code":-1121,"msg":"Invalid symbol."}     (and -1100 for a malformed symbol: its documented message; no recording)
  *
  * Quirks: prices are strings; the endpoint carries no timestamp at all; one unknown symbol makes Binance reject
  * the whole request without saying which; 418 means the IP is banned for a while after ignoring 429s.
@@ -11,12 +11,16 @@
  */
 import { z } from "zod";
 import { ApiError } from "../errors";
-import { malformed, parseJson, rateLimited, retryAfterSeconds, symbolNotFound } from "./http";
+import { malformed, parseJson, rateLimited, retryAfterSeconds, symbolNotFound, symbolRefused } from "./http";
 import { PriceString, quotesForSymbols } from "./parse";
 import type { Provider, QuoteBatchParts } from "./provider";
 
 const NAME = "binance";
+/** Binance's answers to a symbol it cannot quote: -1121 "Invalid symbol." (unknown), -1100 "Illegal characters
+ *  found in parameter 'symbols'…" (malformed). Either is about a symbol, never about Binance's health. */
 const INVALID_SYMBOL = -1121;
+const ILLEGAL_CHARACTERS = -1100;
+const SYMBOL_REJECTIONS: ReadonlySet<number> = new Set([INVALID_SYMBOL, ILLEGAL_CHARACTERS]);
 /** Symbols per request. */
 const BATCH_SIZE = 100;
 
@@ -65,7 +69,7 @@ export const binance: Provider = {
 };
 
 /**
- * A non-200 answer. -1121 "Invalid symbol." for one symbol is that symbol's 404. For a batch, Binance rejects the
+ * A non-200 answer. -1121 "Invalid symbol." (or -1100, a malformed symbol) for one symbol is that symbol's 404. For a batch, Binance rejects the
  * whole request without naming the culprit, so every symbol of the batch is reported as a symbol_not_found
  * failure that says so (details.batch lists the batch): whoever batches can ask for them one at a time to learn
  * which ones really are unknown.
@@ -80,11 +84,14 @@ function rejected(status: number, body: string, symbols: readonly string[]): Quo
   const error = ErrorBody.safeParse(json);
   if (!error.success) throw new ApiError("provider_error", `${NAME} answered HTTP ${status}`, { provider: NAME });
   const { code, msg } = error.data;
-  if (code !== INVALID_SYMBOL) {
-    throw new ApiError("provider_error", `${NAME} refused the request (HTTP ${status}, code ${code}): ${msg}`, { provider: NAME });
-  }
+  const refusal = `${NAME} refused the request (HTTP ${status}, code ${code}): ${msg}`;
+  if (!SYMBOL_REJECTIONS.has(code)) throw new ApiError("provider_error", refusal, { provider: NAME });
   const [only] = symbols;
-  if (symbols.length === 1 && only !== undefined) throw symbolNotFound(NAME, only);
+  if (symbols.length === 1 && only !== undefined) {
+    // A malformed symbol keeps Binance's own words, and says it was the symbol at fault, not Binance.
+    if (code === ILLEGAL_CHARACTERS) throw symbolRefused(NAME, only, refusal);
+    throw symbolNotFound(NAME, only);
+  }
   const batch = [...symbols];
   const message = `${NAME} rejected the batch ${batch.join(", ")}: at least one of these symbols is unknown, and Binance does not say which`;
   return {

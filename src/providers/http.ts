@@ -180,6 +180,14 @@ export function malformed(provider: string, what: string): ApiError {
   return new ApiError("provider_error", `${provider} sent a malformed answer: ${what}`, { provider });
 }
 
+/**
+ * The provider refused a symbol it cannot even parse (a malformed one): a provider_error in its own words, with
+ * `details.rejected_symbol` saying the fault was the symbol's, so it counts against no provider's health.
+ */
+export function symbolRefused(provider: string, symbol: string, message: string): ApiError {
+  return new ApiError("provider_error", message, { provider, details: { rejected_symbol: symbol } });
+}
+
 export function symbolNotFound(provider: string, symbol: string): ApiError {
   return new ApiError("symbol_not_found", `${provider} does not know the symbol ${symbol}`, { provider });
 }

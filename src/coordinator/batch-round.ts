@@ -1,0 +1,142 @@
+import type { Config, Env } from "../env";
+import type { WireError } from "../errors";
+import type { JobTally } from "../jobs/store";
+import { recordJobRuns } from "../jobs/store";
+import { loopInterval, type Subscriptions } from "../jobs/subscriptions";
+import { asWireError, settled } from "../objects/outcome";
+import { symbolObject } from "../objects/symbol";
+import type { ProviderName, QuoteBatch } from "../providers/provider";
+import { getProvider } from "../providers/registry";
+import type { Database } from "../store/db";
+import { identifyRaw, storeRawResponse, type StoredRaw } from "../store/prices";
+import type { BatchSymbols } from "./batch-symbols";
+import { forEachBounded } from "./bounded";
+import { isAboutTheSymbol } from "./health";
+import { askProvider, failOver, rejectedAsBatch, scheduleAfter, tallyPolls, type PolledSymbol, type ProviderAccount } from "./polling";
+
+/** Provider requests in flight at a time: a handful of connections to one provider, never a burst. */
+const CONCURRENT_BATCH_REQUESTS = 4;
+/** Symbol objects handed a quote at a time: a round of 1,000 quotes is ten waves, neither 1,000 calls in a row nor at once. */
+export const CONCURRENT_HAND_OUTS = 100;
+/** A symbol the provider called unknown is asked again, alone, this often (at least its interval). */
+export const QUARANTINE_RECHECK_MS = 10 * 60_000;
+
+export interface RoundContext {
+  env: Env;
+  db: Database;
+  config: Config;
+  provider: ProviderName;
+  account: ProviderAccount | undefined;
+  symbols: BatchSymbols;
+  /** Consecutive rate-limited rounds before this one. */
+  rateLimitedRounds: number;
+}
+
+interface FetchedBatch {
+  symbols: string[];
+  startedAt: number;
+  batch: QuoteBatch;
+  raw: StoredRaw;
+}
+
+/** How one symbol's poll ended this round. */
+interface SymbolResult {
+  /** When its request started: the loop's interval counts from there. */
+  startedAt: number;
+  error: WireError | undefined;
+}
+
+/**
+ * One polling round of a batch provider: every due symbol asked in batches (a batch the provider rejects for
+ * an unnamed unknown symbol is split in halves until the culprits stand alone; those are quarantined and
+ * asked alone, rarely, so they never fail other jobs' symbols again), every quote handed to its symbol
+ * object, which does the writes, then the jobs' counts in one statement and every symbol's next due time.
+ */
+export class BatchRound {
+  private readonly results = new Map<string, SymbolResult>();
+  private subscriptions = new Map<string, Subscriptions>();
+  private dueAt = new Map<string, number>();
+
+  constructor(private readonly round: RoundContext) {}
+
+  /** Run the round; answers the count of rate-limited rounds in a row after it. */
+  async run(now: number): Promise<number> {
+    const due = this.round.symbols.due(now);
+    this.dueAt = due.dueAt;
+    this.subscriptions = this.round.symbols.subscriptionsOf([...due.batchable, ...due.quarantined]);
+    const batchSize = getProvider(this.round.provider).batchSize;
+    const requests: string[][] = due.quarantined.map((symbol) => [symbol]);
+    for (let start = 0; start < due.batchable.length; start += batchSize) requests.push(due.batchable.slice(start, start + batchSize));
+
+    // First every request, then the hand-out: a round's quotes are close together in time (Binance stamps
+    // them on arrival).
+    const fetched: FetchedBatch[] = [];
+    await forEachBounded(requests, CONCURRENT_BATCH_REQUESTS, async (symbols) => {
+      fetched.push(...(await this.fetch(symbols)));
+    });
+    await this.handOut(fetched);
+    return this.settle();
+  }
+
+  /** One request; a batch rejected for an unnamed unknown symbol is asked again in halves. */
+  private async fetch(symbols: string[]): Promise<FetchedBatch[]> {
+    const { db, account, provider, config } = this.round;
+    const startedAt = Date.now();
+    try {
+      const batch = await askProvider(db, account, provider, symbols, config);
+      const raw = identifyRaw(batch.raw!, symbols);
+      await storeRawResponse(db, raw);
+      if (!rejectedAsBatch(batch, symbols)) return [{ symbols, startedAt, batch, raw }];
+      const half = Math.ceil(symbols.length / 2);
+      const halves = [...(await this.fetch(symbols.slice(0, half))), ...(await this.fetch(symbols.slice(half)))];
+      return halves;
+    } catch (error) {
+      const wire = asWireError(error);
+      for (const symbol of symbols) this.results.set(symbol, { startedAt, error: wire });
+      return [];
+    }
+  }
+
+  /** Each quote to its symbol object, a bounded number at a time. */
+  private async handOut(fetched: readonly FetchedBatch[]): Promise<void> {
+    const { env, provider } = this.round;
+    for (const { symbols, startedAt, batch } of fetched) {
+      for (const symbol of symbols) this.results.set(symbol, { startedAt, error: batch.failures.get(symbol)?.toWire() });
+    }
+    const quotes = fetched.flatMap(({ batch, raw }) => [...batch.quotes.values()].map((quote) => ({ quote, raw })));
+    await forEachBounded(quotes, CONCURRENT_HAND_OUTS, async ({ quote, raw }) => {
+      const target = { provider, symbol: quote.symbol };
+      const outcome = settled(await symbolObject(env, target).ingest(target, quote, { id: raw.id, fetchedAt: raw.fetchedAt }));
+      const result = this.results.get(quote.symbol);
+      if (!outcome.ok && result) result.error = outcome.error;
+    });
+  }
+
+  /** The jobs' counts (one statement), every polled symbol's next due time, and failover for the failed. */
+  private async settle(): Promise<number> {
+    const { env, db, provider, symbols, rateLimitedRounds } = this.round;
+    const now = Date.now();
+    const rateLimit = [...this.results.values()].find(({ error }) => error?.code === "provider_rate_limited")?.error;
+    const onInterval = scheduleAfter(undefined, 0, now);
+    const whileRateLimited = scheduleAfter(rateLimit, rateLimitedRounds, now);
+    const tallies = new Map<string, JobTally>();
+    const next: { symbol: string; dueAt: number; quarantined: boolean }[] = [];
+    const failedOver: Map<WireError, PolledSymbol[]> = new Map();
+    for (const [symbol, { startedAt, error }] of this.results) {
+      const subscriptions = this.subscriptions.get(symbol) ?? {};
+      const polled = { symbol, subscriptions };
+      tallyPolls(tallies, [polled], error);
+      const interval = loopInterval(subscriptions);
+      if (interval === null) continue;
+      const unknown = error !== undefined && isAboutTheSymbol(error);
+      const schedule = error?.code === "provider_rate_limited" ? whileRateLimited : onInterval;
+      const dueAt = unknown ? now + Math.max(QUARANTINE_RECHECK_MS, interval * 1000) : schedule.nextDue(Math.min(this.dueAt.get(symbol) ?? startedAt, startedAt), interval);
+      next.push({ symbol, dueAt, quarantined: unknown });
+      if (error && !unknown) failedOver.set(error, [...(failedOver.get(error) ?? []), polled]);
+    }
+    await recordJobRuns(db, tallies, now);
+    symbols.schedule(next);
+    for (const [error, polled] of failedOver) await failOver(env, provider, error, polled);
+    return rateLimit ? whileRateLimited.rateLimitedInARow : 0;
+  }
+}
