@@ -70,7 +70,7 @@ export const ErrorBodySchema = z
     error: z
       .object({
         code: z.string().openapi({ example: "invalid_request" }),
-        message: z.string().openapi({ example: "symbol must match ^[A-Z0-9][A-Z0-9.\\-=^/]{0,19}$" }),
+        message: z.string().openapi({ example: "symbol must match ^[A-Z0-9^][A-Z0-9.\\-=^/:_]{0,23}$ after upper-casing" }),
         provider: z.string().optional(),
         retry_after: z.number().int().optional(),
         details: z.unknown().optional(),

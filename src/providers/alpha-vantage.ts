@@ -68,6 +68,8 @@ export function newYorkCloseOf(date: string): number {
 
 export const alphaVantage: Provider = {
   name: NAME,
+  // GLOBAL_QUOTE takes equity tickers, with an exchange suffix after a dot (TSCO.LON); no indices, FX or prefixes.
+  symbols: { pattern: /^[A-Z0-9][A-Z0-9.-]*$/, description: "letters, digits and . - (e.g. IBM, BRK.B, TSCO.LON)" },
   minInterval: 15,
   batchSize: 1,
   needsKey: true,

@@ -31,6 +31,8 @@ const ErrorBody = z.object({ code: z.number().int(), msg: z.string() });
 
 export const binance: Provider = {
   name: NAME,
+  // Binance's own legal range for `symbol` (its -1100 error quotes it): ^[A-Z0-9-_.]{1,20}$. No ^, =, : or /.
+  symbols: { pattern: /^[A-Z0-9_.-]{1,20}$/, description: "up to 20 letters, digits and - _ . (e.g. BTCUSDT)" },
   minInterval: 1,
   batchSize: BATCH_SIZE,
   needsKey: false,

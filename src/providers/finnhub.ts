@@ -36,6 +36,8 @@ const ErrorBody = z.object({ error: z.string() });
 
 export const finnhub: Provider = {
   name: NAME,
+  // Exchange-prefixed symbols (BINANCE:BTCUSDT, OANDA:EUR_USD, FXCM:EUR/USD) and indices (^GSPC); = is Yahoo's.
+  symbols: { pattern: /^[A-Z0-9^][A-Z0-9^.:/_-]*$/, description: "letters, digits and ^ . : / _ - (e.g. AAPL, BRK.B, BINANCE:BTCUSDT, OANDA:EUR_USD)" },
   minInterval: 1,
   batchSize: 1,
   needsKey: true,

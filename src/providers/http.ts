@@ -1,4 +1,5 @@
 import { ApiError } from "../errors";
+import { symbolRefused, unacceptedSymbols } from "./parse";
 import type { Provider, ProviderConfig, ProviderRequest, ProviderResponse, Quote, QuoteBatch, QuoteBatchParts, RawResponse } from "./provider";
 
 /** The most of one answer we read: a bigger body is no quote answer we know, and reading it would cost the isolate. */
@@ -207,13 +208,17 @@ export async function fetchQuotes(
   symbols: readonly string[],
   config: ProviderConfig,
 ): Promise<QuoteBatch> {
+  // Symbols the provider can never answer are refused (422) before any request; in a batch, only they are.
+  const refused = unacceptedSymbols(provider, symbols);
+  if (refused.length === symbols.length) throw symbolRefused(provider, refused);
+  const asked = refused.length === 0 ? symbols : symbols.filter((symbol) => !refused.includes(symbol));
   // A provider that needs a key refuses to build its request without one (parse.ts requireApiKey).
-  const request = provider.query(symbols, config, Date.now());
+  const request = provider.query(asked, config, Date.now());
   let response: ProviderResponse | undefined;
   let parts: QuoteBatchParts;
   try {
     response = await extract(provider, request, config);
-    parts = withoutImpossibleTimes(provider.name, provider.transform(response, symbols), response.receivedAt);
+    parts = withoutImpossibleTimes(provider.name, provider.transform(response, asked), response.receivedAt);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     const answer = error instanceof AnsweredWithError ? error.response : response;
@@ -222,6 +227,7 @@ export async function fetchQuotes(
     throw answer ? new ProviderAnswerError(clean, rawResponseOf(provider, request, answer, config.apiKey)) : clean;
   }
   for (const [symbol, failure] of parts.failures) parts.failures.set(symbol, errorWithoutKey(failure, config.apiKey));
+  for (const symbol of refused) parts.failures.set(symbol, symbolRefused(provider, [symbol]));
   return { raw: rawResponseOf(provider, request, response, config.apiKey), ...parts };
 }
 

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ApiError } from "../errors";
-import type { ProviderConfig, ProviderName, Quote, QuoteBatchParts } from "./provider";
+import type { ProviderConfig, ProviderInfo, ProviderName, Quote, QuoteBatchParts } from "./provider";
 
 /** The symbol of a one-symbol request; asking such a provider for more is a programming error, not a client's. */
 export function onlySymbol(provider: ProviderName, symbols: readonly string[]): string {
@@ -71,4 +71,24 @@ export function changeSince(price: number, previousClose: number | null): { chan
   if (previousClose === null || previousClose <= 0) return { change: null, changePercent: null };
   const change = price - previousClose;
   return { change: withoutFloatNoise(change), changePercent: withoutFloatNoise((change / previousClose) * 100) };
+}
+
+/** 422 for a symbol the provider can never answer, naming the provider and what it accepts. */
+export function symbolRefused(provider: ProviderInfo, symbols: readonly string[]): ApiError {
+  const list = symbols.join(", ");
+  return new ApiError("invalid_request", `${provider.name} accepts symbols of ${provider.symbols.description}; ${list} ${symbols.length === 1 ? "is" : "are"} not one`, {
+    provider: provider.name,
+    details: { refused: [...symbols], accepts: provider.symbols.pattern.source },
+  });
+}
+
+/** The symbols of `symbols` this provider can never answer (API.md: refused with 422 before any request). */
+export function unacceptedSymbols(provider: ProviderInfo, symbols: readonly string[]): string[] {
+  return symbols.filter((symbol) => !provider.symbols.pattern.test(symbol));
+}
+
+/** Throws the 422 when any of `symbols` is one the provider can never answer. */
+export function requireAcceptedSymbols(provider: ProviderInfo, symbols: readonly string[]): void {
+  const refused = unacceptedSymbols(provider, symbols);
+  if (refused.length > 0) throw symbolRefused(provider, refused);
 }

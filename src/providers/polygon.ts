@@ -88,6 +88,8 @@ function quoteOf(response: ProviderResponse, symbol: string): { price: number; t
 
 export const polygon: Provider = {
   name: NAME,
+  // Polygon's tickers: stocks (BRK.B) and prefixed markets (X:BTCUSD, C:EURUSD, I:SPX); no ^, = or /.
+  symbols: { pattern: /^[A-Z0-9][A-Z0-9.:-]*$/, description: "letters, digits and . : - (e.g. AAPL, BRK.B, X:BTCUSD, I:SPX)" },
   minInterval: 12,
   batchSize: 1,
   needsKey: true,

@@ -146,8 +146,17 @@ export interface ProviderConfig {
   latestFrom?: "prev" | "last_trade";
 }
 
+/** Which symbols of API.md's grammar a provider can ever answer; the others are refused before any request. */
+export interface SymbolRule {
+  /** Matched against the upper-cased symbol, which already passed API.md's grammar. */
+  pattern: RegExp;
+  /** What the pattern accepts, in words, with examples: quoted in the 422 that refuses a symbol. */
+  description: string;
+}
+
 export interface ProviderInfo {
   name: ProviderName;
+  symbols: SymbolRule;
   /** Smallest polling interval in seconds this provider accepts (its free-tier politeness). */
   minInterval: number;
   /** How many symbols one request can quote; 1 means no batching. */

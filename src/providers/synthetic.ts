@@ -75,6 +75,7 @@ const Answer = z.object({
 
 export const synthetic: Provider = {
   name: NAME,
+  symbols: { pattern: /^/, description: "any symbol" },
   minInterval: 1,
   batchSize: 500,
   needsKey: false,

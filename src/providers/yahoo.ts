@@ -136,6 +136,8 @@ export function parseEnvelope(response: ProviderResponse): z.infer<typeof ChartE
 export const yahoo: Provider = {
   name: NAME,
   // Yahoo rate-limits aggressively and has no published quota: be gentle.
+  // Yahoo's tickers: ^ for indices, = for FX and futures, - for share classes and crypto, . for exchanges.
+  symbols: { pattern: /^[A-Z0-9^][A-Z0-9^.=-]*$/, description: "letters, digits and ^ . = - (e.g. AAPL, ^GSPC, EURUSD=X, BRK-B, BTC-USD)" },
   minInterval: 5,
   batchSize: 1,
   needsKey: false,

@@ -1,5 +1,7 @@
 import { readConfig, type Env } from "../env";
+import { requireAcceptedSymbols } from "../providers/parse";
 import type { LatestQuote, ProviderName } from "../providers/provider";
+import { getProvider } from "../providers/registry";
 import { askWithFailover, candidates, type Ask } from "../coordinator/failover";
 import { unwrap } from "../objects/outcome";
 import { symbolObject } from "../objects/symbol";
@@ -10,6 +12,7 @@ import { symbolObject } from "../objects/symbol";
  */
 async function ask(env: Env, symbol: string, named: ProviderName | undefined, request: Ask): Promise<LatestQuote> {
   const chosen = named ?? readConfig(env).DEFAULT_PROVIDER;
+  requireAcceptedSymbols(getProvider(chosen), [symbol]);
   return unwrap(await askWithFailover(env, symbol, candidates(env, chosen, named !== undefined), request));
 }
 

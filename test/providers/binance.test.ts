@@ -97,11 +97,22 @@ describe("binance: GET /api/v3/ticker/price", () => {
   it("turns another {code, msg} error into 502 provider_error carrying Binance's msg", async () => {
     const { baseUrl } = await serve({ status: 400, json: { code: -1100, msg: "Illegal characters found in parameter 'symbol'." } });
 
-    await expect(fetchQuotes(binance, ["BTC/USDT"], { baseUrl, timeoutMs: 1500 })).rejects.toMatchObject({
+    await expect(fetchQuotes(binance, ["BTCUSDT"], { baseUrl, timeoutMs: 1500 })).rejects.toMatchObject({
       status: 502,
       code: "provider_error",
       message: expect.stringContaining("Illegal characters"),
     });
+  });
+
+  it("refuses a symbol outside Binance's legal range (^[A-Z0-9-_.]{1,20}$) with 422 and asks nothing", async () => {
+    const { tag, baseUrl } = await serve({ status: 400, json: { code: -1100, msg: "Illegal characters found in parameter 'symbol'." } });
+
+    await expect(fetchQuotes(binance, ["BTC/USDT"], { baseUrl, timeoutMs: 1500 })).rejects.toMatchObject({
+      status: 422,
+      code: "invalid_request",
+      extras: { provider: "binance" },
+    });
+    expect(await requestsMatching(tag)).toEqual([]);
   });
 
   it.each([

@@ -3,6 +3,7 @@ import { readConfig, type Env } from "../../env";
 import { ApiError } from "../../errors";
 import { startLoops, stopLoops } from "../../jobs/loops";
 import { createJobWithin, findJob, listJobs, stopJob, stopJobNotStarted, type PollJob } from "../../jobs/store";
+import { requireAcceptedSymbols } from "../../providers/parse";
 import { getProvider, isConfigured } from "../../providers/registry";
 import { jobBody } from "../../schemas/job";
 import { encodeCursor } from "../../schemas/cursor";
@@ -16,6 +17,7 @@ export const createPollJob: AppRouteHandler<typeof createJobRoute> = async (c) =
   if (body.symbols.length > config.MAX_SYMBOLS_PER_JOB) {
     throw new ApiError("invalid_request", `a job may poll at most ${config.MAX_SYMBOLS_PER_JOB} symbols`);
   }
+  requireAcceptedSymbols(getProvider(provider), body.symbols);
   const { minInterval } = getProvider(provider);
   if (body.interval < minInterval) {
     throw new ApiError("invalid_request", `${provider} can be polled every ${minInterval} seconds at most often; interval must be >= ${minInterval}`);

@@ -8,7 +8,7 @@ import { DEFAULT_HEARTBEAT_SECONDS, MAX_BUFFERED_MESSAGES, MAX_STREAM_SYMBOLS, M
 const SymbolListSchema = z
   .string()
   // Long enough for MAX_STREAM_SYMBOLS of the longest symbols; rejects a huge value before splitting it.
-  .max(MAX_STREAM_SYMBOLS * 21 + 100, "too many symbols")
+  .max(MAX_STREAM_SYMBOLS * 25 + 100, "too many symbols")
   .transform((value) => value.split(","))
   .pipe(z.array(SymbolSchema))
   .transform((symbols) => [...new Set(symbols)])
