@@ -22,6 +22,8 @@ function testBindings(fixtureServerUrl: string): Record<string, string> {
     // Off for the suite: every test client shares one budget (no CF-Connecting-IP in tests), so a limit would
     // fail tests at random. test/security/rate-limit.test.ts switches it on per request through the env.
     RATE_LIMIT_PER_MINUTE: "0",
+    // Every test client is one client here (no CF-Connecting-IP): test/stream/stream-caps.test.ts sets the cap.
+    MAX_STREAMS_PER_CLIENT: "1000",
     // One line per request would drown the test output; test/http/ switches it on where it checks it.
     REQUEST_LOG: "false",
     // Twice the default, so one job can put 200 symbols in one batch round.

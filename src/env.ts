@@ -76,6 +76,10 @@ export const ConfigSchema = z.object({
   /** Limits the jobs routes enforce: symbols in one POST /prices/poll, active jobs in the deployment. */
   MAX_SYMBOLS_PER_JOB: positiveInt(100),
   MAX_ACTIVE_JOBS: positiveInt(1000),
+  /** Live streams (GET /prices/stream) one client may hold open at once (429 beyond). */
+  MAX_STREAMS_PER_CLIENT: positiveInt(10),
+  /** Streams one symbol's object feeds at once: it sends every point to each (503 beyond). */
+  MAX_STREAMS_PER_SYMBOL: positiveInt(500),
   /** Origins a browser app may call the API from (`*` for any); unset: no CORS headers at all. */
   CORS_ORIGINS: csv(z.union([z.literal("*"), z.url().transform((value) => new URL(value).origin)])),
   /** One log line per request (method, path, status, time, X-Request-Id). */

@@ -125,6 +125,29 @@ export class RateLimitObject extends DurableObject<Env> {
     return decision.grant;
   }
 
+  /**
+   * The client's open streams (MAX_STREAMS_PER_CLIENT), as leases that the stream renews on its heartbeats: a
+   * stream whose Worker vanished without releasing its lease stops counting once the lease expires.
+   */
+  private streams = new Map<string, number>();
+
+  async openStream(max: number, leaseMs: number): Promise<{ id: string } | { refused: number }> {
+    const now = Date.now();
+    for (const [id, expiresAt] of this.streams) if (expiresAt <= now) this.streams.delete(id);
+    if (this.streams.size >= max) return { refused: this.streams.size };
+    const id = crypto.randomUUID();
+    this.streams.set(id, now + leaseMs);
+    return { id };
+  }
+
+  async renewStream(id: string, leaseMs: number): Promise<void> {
+    if (this.streams.has(id)) this.streams.set(id, Date.now() + leaseMs);
+  }
+
+  async closeStream(id: string): Promise<void> {
+    this.streams.delete(id);
+  }
+
   override async alarm(): Promise<void> {
     if (this.tat !== undefined && this.tat.ms >= Date.now()) {
       await this.ctx.storage.setAlarm(this.tat.ms + 1);

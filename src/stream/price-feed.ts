@@ -1,4 +1,5 @@
-import type { Env } from "../env";
+import { readConfig, type Env } from "../env";
+import { ApiError } from "../errors";
 import type { PriceEvent } from "../schemas/price-event";
 import { symbolObject } from "../objects/symbol";
 import { closeQuietly } from "./channel";
@@ -40,10 +41,14 @@ export class PriceFeed {
     private readonly listener: FeedListener,
   ) {}
 
-  static open(env: Env, request: StreamRequest, listener: FeedListener): PriceFeed {
+  /**
+   * Connect to every symbol's object. Resolves once all are connected, with the refusal when one of them is
+   * full (then nothing was started and the listener hears nothing: the client is answered 503 instead).
+   */
+  static async open(env: Env, request: StreamRequest, listener: FeedListener): Promise<{ feed: PriceFeed; refused?: ApiError }> {
     const feed = new PriceFeed(env, request, listener);
-    void feed.connectAll();
-    return feed;
+    const refused = await feed.connectAll();
+    return { feed, refused };
   }
 
   /** The client left or was dropped: let every symbol object release its socket. */
@@ -61,7 +66,7 @@ export class PriceFeed {
     this.listener.onEnd(reason);
   }
 
-  private async connectAll(): Promise<void> {
+  private async connectAll(): Promise<ApiError | undefined> {
     if (this.request.resumeAfter !== undefined) {
       this.resumeTimer = setTimeout(
         () => this.fail(`resume timed out: not every symbol answered within ${RESUME_ANSWER_TIMEOUT_MS / 1000} s; reconnect to try again`),
@@ -71,12 +76,18 @@ export class PriceFeed {
     try {
       await Promise.all(this.request.symbols.map((symbol) => this.connect(symbol)));
     } catch (error) {
+      if (error instanceof ApiError) {
+        clearTimeout(this.resumeTimer);
+        this.close();
+        return error;
+      }
       console.error("stream: a symbol object refused the stream", error);
       this.fail("a symbol's stream could not be opened; reconnect to try again");
-      return;
+      return undefined;
     }
     // From here on every new point reaches the client (a resumed stream says so once it has replayed).
     if (!this.ended && this.request.resumeAfter === undefined) this.listener.onNotice(`live: ${this.describe()}`);
+    return undefined;
   }
 
   private describe(): string {
@@ -85,9 +96,13 @@ export class PriceFeed {
 
   private async connect(symbol: string): Promise<void> {
     const url = new URL(SYMBOL_STREAM_URL);
+    url.searchParams.set("max", String(readConfig(this.env).MAX_STREAMS_PER_SYMBOL));
     if (this.request.resumeAfter !== undefined) url.searchParams.set("resume", this.request.resumeAfter);
     const stub = symbolObject(this.env, { provider: this.request.provider, symbol });
     const response = await stub.fetch(url.toString(), { headers: { upgrade: "websocket" } });
+    if (response.status === 503) {
+      throw new ApiError("service_unavailable", `${symbol}: ${await response.text()}; retry later`, { retry_after: 30 });
+    }
     const socket = response.webSocket;
     if (!socket) throw new Error(`the symbol object of ${symbol} answered ${response.status} without a WebSocket`);
     socket.accept();

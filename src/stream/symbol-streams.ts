@@ -36,10 +36,19 @@ export class SymbolStreams {
     this.recent = new RecentEvents(ctx.storage.sql);
   }
 
-  /** A stream connection from the Worker: `GET /stream[?resume=<event id>]` with `Upgrade: websocket`. */
+  /**
+   * A stream connection from the Worker: `GET /stream?max=<sockets>[&resume=<event id>]` with `Upgrade: websocket`.
+   * At most `max` (the Worker's MAX_STREAMS_PER_SYMBOL) at once: every point is sent to each of them inside this
+   * object, the symbol's single writer, so beyond that a new stream is refused (503, the Worker tells its client)
+   * rather than slowing every write.
+   */
   connect(request: Request): Response {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("a stream connection is a WebSocket upgrade", { status: 426 });
+    }
+    const maxSockets = Number(new URL(request.url).searchParams.get("max") ?? Infinity);
+    if (this.ctx.getWebSockets(STREAM_TAG).length >= maxSockets) {
+      return new Response(`this symbol already has ${maxSockets} open streams (MAX_STREAMS_PER_SYMBOL)`, { status: 503 });
     }
     const resume = new URL(request.url).searchParams.get("resume");
     const { 0: client, 1: socket } = new WebSocketPair();

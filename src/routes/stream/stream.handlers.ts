@@ -1,4 +1,5 @@
 import type { AppRouteHandler } from "../../app-env";
+import { takeStreamSlot } from "../../access/stream-slots";
 import { readConfig } from "../../env";
 import { requireAcceptedSymbols } from "../../providers/parse";
 import { getProvider } from "../../providers/registry";
@@ -7,7 +8,7 @@ import { DEFAULT_HEARTBEAT_SECONDS, type StreamRequest } from "../../stream/prot
 import { SSE_HEADERS } from "../../stream/sse";
 import type { streamRoute } from "./stream.routes";
 
-export const streamPrices: AppRouteHandler<typeof streamRoute> = (c) => {
+export const streamPrices: AppRouteHandler<typeof streamRoute> = async (c) => {
   const { symbols, provider, last_event_id, heartbeat } = c.req.valid("query");
   const streamed = provider ?? readConfig(c.env).DEFAULT_PROVIDER;
   // A symbol the provider can never answer would never have an event: 422 rather than a silent stream.
@@ -18,8 +19,14 @@ export const streamPrices: AppRouteHandler<typeof streamRoute> = (c) => {
     resumeAfter: c.req.valid("header")["last-event-id"] ?? last_event_id,
     heartbeatSeconds: heartbeat ?? DEFAULT_HEARTBEAT_SECONDS,
   };
-  if (c.req.header("upgrade")?.toLowerCase() === "websocket") return webSocketStream(c.env, request);
   // HEAD has no body to stream: answering it must not open anything.
   if (c.req.method === "HEAD") return new Response(null, { headers: SSE_HEADERS });
-  return serverSentEventStream(c.env, request);
+  const slot = await takeStreamSlot(c);
+  try {
+    if (c.req.header("upgrade")?.toLowerCase() === "websocket") return await webSocketStream(c.env, request, slot);
+    return await serverSentEventStream(c.env, request, slot);
+  } catch (error) {
+    slot.release();
+    throw error;
+  }
 };
