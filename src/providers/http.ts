@@ -1,5 +1,5 @@
 import { ApiError } from "../errors";
-import { symbolRefused, unacceptedSymbols } from "./parse";
+import { symbolNotAccepted, unacceptedSymbols } from "./parse";
 import type { Provider, ProviderConfig, ProviderRequest, ProviderResponse, Quote, QuoteBatch, QuoteBatchParts, RawResponse } from "./provider";
 
 /** The most of one answer we read: a bigger body is no quote answer we know, and reading it would cost the isolate. */
@@ -210,7 +210,7 @@ export async function fetchQuotes(
 ): Promise<QuoteBatch> {
   // Symbols the provider can never answer are refused (422) before any request; in a batch, only they are.
   const refused = unacceptedSymbols(provider, symbols);
-  if (refused.length === symbols.length) throw symbolRefused(provider, refused);
+  if (refused.length === symbols.length) throw symbolNotAccepted(provider, refused);
   const asked = refused.length === 0 ? symbols : symbols.filter((symbol) => !refused.includes(symbol));
   // A provider that needs a key refuses to build its request without one (parse.ts requireApiKey).
   const request = provider.query(asked, config, Date.now());
@@ -227,7 +227,7 @@ export async function fetchQuotes(
     throw answer ? new ProviderAnswerError(clean, rawResponseOf(provider, request, answer, config.apiKey)) : clean;
   }
   for (const [symbol, failure] of parts.failures) parts.failures.set(symbol, errorWithoutKey(failure, config.apiKey));
-  for (const symbol of refused) parts.failures.set(symbol, symbolRefused(provider, [symbol]));
+  for (const symbol of refused) parts.failures.set(symbol, symbolNotAccepted(provider, [symbol]));
   return { raw: rawResponseOf(provider, request, response, config.apiKey), ...parts };
 }
 

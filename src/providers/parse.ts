@@ -74,7 +74,7 @@ export function changeSince(price: number, previousClose: number | null): { chan
 }
 
 /** 422 for a symbol the provider can never answer, naming the provider and what it accepts. */
-export function symbolRefused(provider: ProviderInfo, symbols: readonly string[]): ApiError {
+export function symbolNotAccepted(provider: ProviderInfo, symbols: readonly string[]): ApiError {
   const list = symbols.join(", ");
   return new ApiError("invalid_request", `${provider.name} accepts symbols of ${provider.symbols.description}; ${list} ${symbols.length === 1 ? "is" : "are"} not one`, {
     provider: provider.name,
@@ -90,5 +90,5 @@ export function unacceptedSymbols(provider: ProviderInfo, symbols: readonly stri
 /** Throws the 422 when any of `symbols` is one the provider can never answer. */
 export function requireAcceptedSymbols(provider: ProviderInfo, symbols: readonly string[]): void {
   const refused = unacceptedSymbols(provider, symbols);
-  if (refused.length > 0) throw symbolRefused(provider, refused);
+  if (refused.length > 0) throw symbolNotAccepted(provider, refused);
 }
