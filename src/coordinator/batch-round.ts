@@ -125,12 +125,12 @@ export class BatchRound {
     for (const [symbol, { startedAt, error }] of this.results) {
       const subscriptions = this.subscriptions.get(symbol) ?? {};
       const polled = { symbol, subscriptions };
-      tallyPolls(tallies, [polled], error);
       const interval = loopInterval(subscriptions);
       if (interval === null) continue;
       const unknown = error !== undefined && isAboutTheSymbol(error);
       const schedule = error?.code === "provider_rate_limited" ? whileRateLimited : onInterval;
       const dueAt = unknown ? now + Math.max(QUARANTINE_RECHECK_MS, interval * 1000) : schedule.nextDue(Math.min(this.dueAt.get(symbol) ?? startedAt, startedAt), interval);
+      tallyPolls(tallies, [polled], error, dueAt);
       next.push({ symbol, dueAt, quarantined: unknown });
       if (error && !unknown) failedOver.set(error, [...(failedOver.get(error) ?? []), polled]);
     }

@@ -130,11 +130,12 @@ export interface PolledSymbol {
 }
 
 /** Add these polls to their jobs' tallies: one run per symbol a job asked for, and as many errors if they failed. */
-export function tallyPolls(tallies: Map<string, JobTally>, polled: readonly PolledSymbol[], error: WireError | undefined): void {
+export function tallyPolls(tallies: Map<string, JobTally>, polled: readonly PolledSymbol[], error: WireError | undefined, nextDueAt: number): void {
   for (const { subscriptions } of polled) {
     for (const id of jobIds(subscriptions)) {
-      const tally = tallies.get(id) ?? { runs: 0, errors: 0 };
+      const tally = tallies.get(id) ?? { runs: 0, errors: 0, nextRunAt: nextDueAt };
       tally.runs += 1;
+      tally.nextRunAt = Math.min(tally.nextRunAt, nextDueAt);
       if (error) {
         tally.errors += 1;
         tally.lastError = `${error.code}: ${error.message}`;
@@ -144,11 +145,32 @@ export function tallyPolls(tallies: Map<string, JobTally>, polled: readonly Poll
   }
 }
 
-/** Count one poll's symbols in their jobs right away. */
-export async function countPolls(db: Database, polled: readonly PolledSymbol[], error: WireError | undefined, at: number): Promise<void> {
+/** A loop's timing: when its poll was due, and how many polls in a row were rate-limited. */
+export interface LoopTiming {
+  dueAt: number;
+  rateLimitedInARow: number;
+}
+
+/**
+ * After a symbol object's own poll of its symbol: count it in the jobs that asked, time the next poll (backing
+ * off while rate-limited), and fail over if the failure allows it. Answers the loop's next timing.
+ */
+export async function afterOwnPoll(
+  env: Env,
+  db: Database,
+  polled: PolledSymbol & { provider: ProviderName },
+  error: WireError | undefined,
+  timing: LoopTiming,
+  intervalSeconds: number,
+): Promise<LoopTiming> {
+  const now = Date.now();
+  const schedule = scheduleAfter(error, timing.rateLimitedInARow, now);
+  const next = { dueAt: schedule.nextDue(timing.dueAt, intervalSeconds), rateLimitedInARow: schedule.rateLimitedInARow };
   const tallies = new Map<string, JobTally>();
-  tallyPolls(tallies, polled, error);
-  await recordJobRuns(db, tallies, at);
+  tallyPolls(tallies, [polled], error, next.dueAt);
+  await recordJobRuns(db, tallies, now);
+  if (error) await failOver(env, polled.provider, error, [polled]);
+  return next;
 }
 
 /** After a failure that says "this provider, now", the symbols whose jobs left the provider open are polled

@@ -145,6 +145,8 @@ export interface JobTally {
   runs: number;
   errors: number;
   lastError?: string;
+  /** When the job's loop polls next: the earliest next due time of its symbols. */
+  nextRunAt: number;
 }
 
 /**
@@ -153,20 +155,31 @@ export interface JobTally {
  */
 export async function recordJobRuns(db: Database, tallies: ReadonlyMap<string, JobTally>, at: number): Promise<void> {
   if (tallies.size === 0) return;
-  const rows = JSON.stringify([...tallies].map(([id, tally]) => ({ id, runs: tally.runs, errors: tally.errors, error: tally.lastError?.slice(0, 500) ?? null })));
+  const rows = JSON.stringify([...tallies].map(([id, tally]) => ({
+      id,
+      runs: tally.runs,
+      errors: tally.errors,
+      error: tally.lastError?.slice(0, 500) ?? null,
+      next: tally.nextRunAt,
+    })));
   await db.run(sql`
     UPDATE poll_jobs
     SET runs = poll_jobs.runs + tally.polls, errors = poll_jobs.errors + tally.failures, last_run_at = ${at},
-        last_error = coalesce(tally.failure, poll_jobs.last_error)
+        last_error = coalesce(tally.failure, poll_jobs.last_error), next_run_at = tally.next_run
     FROM (
       SELECT json_extract(value, '$.id') AS job_id, json_extract(value, '$.runs') AS polls,
-             json_extract(value, '$.errors') AS failures, json_extract(value, '$.error') AS failure
+             json_extract(value, '$.errors') AS failures, json_extract(value, '$.error') AS failure,
+             json_extract(value, '$.next') AS next_run
       FROM json_each(${rows})
     ) AS tally
     WHERE poll_jobs.id = tally.job_id`);
 }
 
-/** Active jobs whose loops look lost: never ran, or last ran longer ago than their interval allows. */
+/**
+ * Active jobs whose loops look lost: never ran, or their next planned poll (or, before one was planned, their
+ * last run plus their interval) is more than the grace in the past. A loop backing off from a rate limit
+ * planned its next poll late on purpose and is not lost.
+ */
 export async function jobsLookingStalled(db: Database, now: number, graceMs: number): Promise<PollJob[]> {
   const rows = await db
     .select()
@@ -175,7 +188,10 @@ export async function jobsLookingStalled(db: Database, now: number, graceMs: num
       and(
         eq(pollJobs.status, "active"),
         lt(pollJobs.createdAt, now - graceMs),
-        or(isNull(pollJobs.lastRunAt), lt(pollJobs.lastRunAt, sql`${now} - ${pollJobs.interval} * 1000 - ${graceMs}`)),
+        or(
+          isNull(pollJobs.lastRunAt),
+          lt(sql`coalesce(${pollJobs.nextRunAt}, ${pollJobs.lastRunAt} + ${pollJobs.interval} * 1000)`, now - graceMs),
+        ),
       ),
     );
   return rows.map(toJob);

@@ -88,6 +88,8 @@ export const pollJobs = sqliteTable(
     createdAt: integer("created_at").notNull(),
     stoppedAt: integer("stopped_at"),
     lastRunAt: integer("last_run_at"),
+    /** When the job's loop plans to poll next (later than its interval while backing off from a rate limit). */
+    nextRunAt: integer("next_run_at"),
     runs: integer("runs").notNull().default(0),
     errors: integer("errors").notNull().default(0),
     lastError: text("last_error"),

@@ -8,7 +8,7 @@ import { SinkError, type Sink } from "../events/sink";
 import { createSink } from "../events/sinks";
 import { armEarliest } from "../timers/alarm";
 import { backoffDelay } from "../timers/backoff";
-import { askProvider, countPolls, failOver, onlyQuote, remoteAccount, scheduleAfter, stoppedJobs } from "../coordinator/polling";
+import { afterOwnPoll, askProvider, onlyQuote, remoteAccount, stoppedJobs } from "../coordinator/polling";
 import { jobIds, loopInterval, withoutJob, withoutJobs, type Subscription, type Subscriptions } from "../jobs/subscriptions";
 import { quoteDetails, type LatestQuote, type Quote, type SymbolTarget } from "../providers/provider";
 import { database, type Database } from "../store/db";
@@ -327,13 +327,11 @@ export class SymbolObject extends DurableObject<Env> {
       return;
     }
     const outcome = await this.poll(this.target);
-    const error = outcome.ok ? undefined : outcome.error;
-    const polled = [{ symbol: this.target.symbol, subscriptions: this.loop.subscriptions }];
-    await countPolls(this.db, polled, error, Date.now());
-    const schedule = scheduleAfter(error, this.loop.rateLimitedPolls, Date.now());
-    this.loop.rateLimitedPolls = schedule.rateLimitedInARow;
-    this.loop.dueAt = schedule.nextDue(dueAt, interval);
-    if (error) await failOver(this.env, this.target.provider, error, polled);
+    const polled = { ...this.target, subscriptions: this.loop.subscriptions };
+    const timing = { dueAt, rateLimitedInARow: this.loop.rateLimitedPolls };
+    const next = await afterOwnPoll(this.env, this.db, polled, outcome.ok ? undefined : outcome.error, timing, interval);
+    this.loop.dueAt = next.dueAt;
+    this.loop.rateLimitedPolls = next.rateLimitedInARow;
     this.saveLoop();
   }
 

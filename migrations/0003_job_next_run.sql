@@ -1,0 +1,1 @@
+ALTER TABLE `poll_jobs` ADD `next_run_at` integer;
