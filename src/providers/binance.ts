@@ -11,7 +11,7 @@
  */
 import { z } from "zod";
 import { ApiError } from "../errors";
-import { malformed, parseJson, rateLimited, retryAfterSeconds, symbolNotFound, symbolRefused } from "./http";
+import { malformed, malformedSymbol, parseJson, rateLimited, retryAfterSeconds, symbolNotFound } from "./http";
 import { PriceString, quotesForSymbols } from "./parse";
 import type { Provider, QuoteBatchParts } from "./provider";
 
@@ -91,7 +91,7 @@ function rejected(status: number, body: string, symbols: readonly string[]): Quo
   const [only] = symbols;
   if (symbols.length === 1 && only !== undefined) {
     // A malformed symbol keeps Binance's own words, and says it was the symbol at fault, not Binance.
-    if (code === ILLEGAL_CHARACTERS) throw symbolRefused(NAME, only, refusal);
+    if (code === ILLEGAL_CHARACTERS) throw malformedSymbol(NAME, only, refusal);
     throw symbolNotFound(NAME, only);
   }
   const batch = [...symbols];

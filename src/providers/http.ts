@@ -185,7 +185,7 @@ export function malformed(provider: string, what: string): ApiError {
  * The provider refused a symbol it cannot even parse (a malformed one): a provider_error in its own words, with
  * `details.rejected_symbol` saying the fault was the symbol's, so it counts against no provider's health.
  */
-export function symbolRefused(provider: string, symbol: string, message: string): ApiError {
+export function malformedSymbol(provider: string, symbol: string, message: string): ApiError {
   return new ApiError("provider_error", message, { provider, details: { rejected_symbol: symbol } });
 }
 
