@@ -221,7 +221,10 @@ async function runJob(ctx: BenchContext, size: number, index: number): Promise<S
   const until = Date.now();
   const cpuAfter = ctx.service.processGroup === undefined ? undefined : groupCpuSeconds(ctx.service.processGroup);
   const writes = await counters(ctx, false);
-  const status = (await requestJson<Job>(`${ctx.service.url}/prices/poll/${job.job_id}`)).body;
+  // An overloaded service may take long to answer; the job's error count is worth at most this wait.
+  const status = await requestJson<Job>(`${ctx.service.url}/prices/poll/${job.job_id}`, { signal: AbortSignal.timeout(20_000) })
+    .then((answer) => answer.body)
+    .catch((): Job => ({ job_id: job.job_id, errors: undefined, last_error: "the job's status did not answer within 20 s" }));
   // Where the time goes: a CPU profile of the service's isolate while the job keeps running, after the window.
   ctx.log(`sustained: ${size} symbols, profiling ${profileSeconds} s`);
   const profile = await tryProfile(ctx.service, () => sleep(profileSeconds * 1000));

@@ -33,12 +33,12 @@ const QUICK: Omit<Settings, "only"> = {
 const FULL: Omit<Settings, "only"> = {
   mode: "full",
   minifiedBundle: true,
-  http: { connections: 32, durationSeconds: 3, warmupSeconds: 2, rounds: 7 },
-  movingAverage: { historySizes: [1_000, 100_000, 1_000_000], window: 50, samples: 1_000 },
+  http: { connections: 32, durationSeconds: 3, warmupSeconds: 2, rounds: 5 },
+  movingAverage: { historySizes: [1_000, 100_000, 1_000_000], window: 50, samples: 500 },
   fanOut: { symbols: 500, delayMs: 50, timeoutMs: 90_000 },
   stream: { clients: [200, 1_000], seconds: 10, jobSymbols: 50, warmupMs: 3_000 },
-  writeBaselines: { objects: [500, 1_000], rounds: 4 },
-  sustained: { symbols: [500, 1_000], seconds: 60, warmupSeconds: 5, profileSeconds: 10, drainSeconds: 45, delayMs: 50 },
+  writeBaselines: { objects: [1_000], rounds: 5 },
+  sustained: { symbols: [500, 1_000], seconds: 60, warmupSeconds: 5, profileSeconds: 6, drainSeconds: 40, delayMs: 50 },
   bars: { historySizes: [1_000, 1_000_000], samples: 500 },
 };
 
