@@ -19,7 +19,7 @@ import { goalRows, issueGoalsTable, type Figures } from "./node/goals";
 import { describeMachine, loadAverage } from "./node/machine";
 import { ProviderStandIn } from "./node/provider-stand-in";
 import { renderReport, type CaseReport } from "./node/report";
-import { startService, type Service } from "./node/service";
+import { startService, withDeadline, type Service } from "./node/service";
 import { parseSettings, shouldRun, type CaseName, type Settings } from "./node/settings";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -110,7 +110,7 @@ async function runServiceCases(settings: Settings, workDir: string, commands: st
   try {
     log("starting wrangler dev");
     const vars = serviceVars(standIn, broker);
-    const starting = startService({ root: ROOT, workDir, vars });
+    const starting = withDeadline(startService({ root: ROOT, workDir, vars }), "the service");
     await Promise.allSettled([starting, beforeCases]);
     service = await starting;
     commands.push(service.command.replaceAll(workDir, "<tmp>"));

@@ -10,7 +10,7 @@ import { expectOk, requestJson, sendJson } from "../node/http";
 import { runLoad, type LoadResult } from "../node/load";
 import { tryProfile } from "../node/profile";
 import type { CaseReport, Goal, Table } from "../node/report";
-import { startService, startWorker, type Service } from "../node/service";
+import { startService, startWorker, withDeadline, type Service } from "../node/service";
 import { formatCount, formatMs, formatRatio, median, ratio } from "../node/stats";
 import type { BenchContext } from "./context";
 
@@ -97,11 +97,17 @@ function startLimited(ctx: BenchContext): Promise<Service> {
 export async function httpCase(ctx: BenchContext): Promise<CaseReport & { figures: HttpFigures }> {
   const { connections, durationSeconds, warmupSeconds, rounds } = ctx.settings.http;
   ctx.log("http: starting the bare Worker and the rate-limited service");
-  const [bareWorker, limited] = await Promise.all([
-    startWorker({ root: ctx.root, workDir: ctx.workDir, name: "bench-bare", entry: "bench/baseline/bare-worker.ts", readyPath: "/x" }),
-    startLimited(ctx),
-  ]);
-  ctx.log("http: both up");
+  // One after the other: two wrangler starts at once on this machine have been seen to stall.
+  const bareWorker = await withDeadline(startWorker({ root: ctx.root, workDir: ctx.workDir, name: "bench-bare", entry: "bench/baseline/bare-worker.ts", readyPath: "/x" }), "the bare Worker");
+  ctx.log("http: bare Worker up");
+  let limited: Service;
+  try {
+    limited = await withDeadline(startLimited(ctx), "the rate-limited service");
+  } catch (error) {
+    await bareWorker.stop();
+    throw error;
+  }
+  ctx.log("http: rate-limited service up");
   ctx.commands.push(bareWorker.command.replaceAll(ctx.workDir, "<tmp>"), limited.command.replaceAll(ctx.workDir, "<tmp>"));
   try {
     return await measure(ctx, bareWorker, limited, { connections, durationSeconds, warmupSeconds, rounds });

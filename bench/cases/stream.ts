@@ -253,11 +253,24 @@ export async function streamCase(ctx: BenchContext): Promise<CaseReport & { live
       `A job polls ${symbolCount} binance symbols (provider stand-in) every second; N clients (each its own connection, opened ${CONNECT_WAVE} at a time) follow \`GET /prices/stream?symbols=${streamed}\` for ${seconds} s. ` +
         `Events emitted in the window (less ${edgeMs(seconds)} ms at each edge) that reached any client must reach every connected client; latency is the client's arrival time minus the event's emitted_at (same machine clock). ` +
         "Points/s counts the job's points stored in D1 by quote time in the window, counted after the job stopped and D1 caught up; service CPU is the CPU time of wrangler's process group (wrangler + workerd) per second of window, bench client CPU the same for the bench's own Node process (all clients). " +
-        "Latency is measured from the event's `emitted_at` (stamped by the symbol object when it accepts the quote) to the client's arrival time, and also from the quote's own time (binance has none: the Worker's receipt of the provider's answer), which adds the hand-out from the coordinator to the object. " +
+        "Latency is measured from the event's `emitted_at` (stamped by the symbol object when it makes the event of an accepted quote) to the client's arrival time, and also from the quote's own time (binance has none: the Worker's receipt of the provider's answer), which adds the hand-out from the coordinator to the object. " +
         "Baselines in the same run: the job with no client (points/s) and with one client (latency).",
     ],
     tables: [table],
     goals,
-    notes: [],
+    notes: latencyFindings(windows.slice(1)),
   };
+}
+
+/** Where the live latency goes: before the object stamps emitted_at (hand-out, commit) and after it (fan-out to clients). */
+function latencyFindings(streamed: readonly Window[]): string[] {
+  return streamed
+    .filter((window) => Number.isFinite(window.p50Ms))
+    .map((window) => {
+      const before = window.quoteP50Ms - window.p50Ms;
+      return (
+        `${window.clients} client(s): p50 ${formatMs(window.quoteP50Ms)} from the provider's answer to the client, of which ${formatMs(before)} before the object stamped emitted_at ` +
+        `(the coordinator's hand-out to the object) and ${formatMs(window.p50Ms)} after it (the object's commit of the point, then its fan-out to ${window.clients === 1 ? "its one client" : `${window.clients} sockets`} and the Worker relaying the stream); p99 after it ${formatMs(window.p99Ms)}.`
+      );
+    });
 }

@@ -7,7 +7,7 @@
  */
 import { expectOk, sendJson } from "../node/http";
 import type { CaseReport, Table } from "../node/report";
-import { startWorker, type Service } from "../node/service";
+import { startWorker, withDeadline, type Service } from "../node/service";
 import { formatCount, formatMs, median, perSecond } from "../node/stats";
 import type { BenchContext } from "./context";
 
@@ -88,7 +88,7 @@ function rows(shape: Shape): string[][] {
 export async function writeBaselinesCase(ctx: BenchContext): Promise<CaseReport & { baselines: WriteBaseline[] }> {
   const { objects: sizes, rounds: count } = ctx.settings.writeBaselines;
   ctx.log("write baselines: starting the fan-out Worker");
-  const worker = await startWorker({ root: ctx.root, workDir: ctx.workDir, name: "bench-fan-out", entry: "bench/baseline/fan-out-worker.ts", config: FAN_OUT_CONFIG, readyPath: "/setup", readyMethod: "POST" });
+  const worker = await withDeadline(startWorker({ root: ctx.root, workDir: ctx.workDir, name: "bench-fan-out", entry: "bench/baseline/fan-out-worker.ts", config: FAN_OUT_CONFIG, readyPath: "/setup", readyMethod: "POST" }), "the fan-out Worker");
   ctx.commands.push(worker.command.replaceAll(ctx.workDir, "<tmp>"));
   const shapes: Shape[] = [];
   try {

@@ -27,7 +27,9 @@ export function run(command: string, args: readonly string[], cwd: string): Prom
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    // "exit", not "close": a grandchild (wrangler's workerd) may keep the pipes open after the command ended.
+    // Output still in flight is given a moment to arrive.
+    child.on("exit", (code) => setTimeout(() => resolve({ code, stdout, stderr }), 200));
   });
 }
 

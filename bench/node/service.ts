@@ -37,6 +37,29 @@ export interface ServiceOptions {
 }
 
 const READY_TIMEOUT_MS = 90_000;
+/** A start (bundle, migrations, wrangler dev up) that takes longer than this fails its case instead of the run. */
+const START_DEADLINE_MS = 240_000;
+
+/**
+ * `starting`, or an error naming `what` once START_DEADLINE_MS passed; a start that comes up after that is
+ * stopped at once, so no wrangler outlives the run.
+ */
+export async function withDeadline(starting: Promise<Service>, what: string): Promise<Service> {
+  let timer: NodeJS.Timeout | undefined;
+  let late = false;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`${what} did not start within ${START_DEADLINE_MS / 1000} s`));
+    }, START_DEADLINE_MS);
+  });
+  starting.then((service) => (late ? service.stop() : undefined)).catch(() => undefined);
+  try {
+    return await Promise.race([starting, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export function wranglerBin(root: string): string {
   return path.join(root, "node_modules", ".bin", "wrangler");
