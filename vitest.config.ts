@@ -62,6 +62,10 @@ export default defineConfig(async () => {
 
   return {
     test: {
+      // The test tree and the summary; what tests log (expected errors of fault tests: sink retries, provider
+      // failures) is shown only for a test that fails.
+      reporters: ["tree" as const],
+      silent: "passed-only" as const,
       projects: [
         project("service", ["test/**/*.test.ts", SINK_E2E_TESTS], [FAILOVER_TESTS, SINK_FAULT_TESTS, BROWSER_TESTS]),
         // Its own fixture server, so taking the sink down does not slow other tests' deliveries.
