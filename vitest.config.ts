@@ -26,6 +26,8 @@ function testBindings(fixtureServerUrl: string): Record<string, string> {
     MAX_STREAMS_PER_CLIENT: "1000",
     // One line per request would drown the test output; test/http/ switches it on where it checks it.
     REQUEST_LOG: "false",
+    // A paid Finnhub plan (the free one allows 60 a minute): test/routes/provider-plans.test.ts asks beyond 60.
+    FINNHUB_REQUESTS_PER_MINUTE: "300",
     // Twice the default, so one job can put 200 symbols in one batch round.
     MAX_SYMBOLS_PER_JOB: "200",
   };

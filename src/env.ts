@@ -35,6 +35,15 @@ const url = (fallback: string) =>
 
 export const EVENT_SINKS = ["log", "none", "upstash", "kafka-rest", "kafka-rest-v2"] as const;
 
+/**
+ * A provider's request budget for a paid plan (API.md "Provider plans"): requests per minute or per day, 0 for
+ * no limit of ours. Unset: the provider's free plan (its `budget` in src/providers/).
+ */
+const budgetSetting = z
+  .union([z.number(), z.string().regex(/^\d+$/, "must be a whole number").transform(Number)])
+  .pipe(z.number().int().min(0))
+  .optional();
+
 /** Every setting the service reads, validated once; defaults are API.md's. */
 export const ConfigSchema = z.object({
   DEFAULT_PROVIDER: ProviderNameSchema.default("yfinance"),
@@ -73,6 +82,12 @@ export const ConfigSchema = z.object({
     .union([z.number(), z.string().regex(/^\d+$/, "must be a whole number").transform(Number)])
     .pipe(z.number().int().min(0))
     .default(600),
+  YFINANCE_REQUESTS_PER_MINUTE: budgetSetting,
+  ALPHA_VANTAGE_REQUESTS_PER_MINUTE: budgetSetting,
+  ALPHA_VANTAGE_REQUESTS_PER_DAY: budgetSetting,
+  FINNHUB_REQUESTS_PER_MINUTE: budgetSetting,
+  BINANCE_REQUESTS_PER_MINUTE: budgetSetting,
+  POLYGON_REQUESTS_PER_MINUTE: budgetSetting,
   /** Limits the jobs routes enforce: symbols in one POST /prices/poll, active jobs in the deployment. */
   MAX_SYMBOLS_PER_JOB: positiveInt(100),
   MAX_ACTIVE_JOBS: positiveInt(1000),

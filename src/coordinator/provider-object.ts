@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { readConfig, type Config, type Env } from "../env";
 import type { Subscription, Subscriptions } from "../jobs/subscriptions";
 import type { ProviderName } from "../providers/provider";
-import { getProvider } from "../providers/registry";
+import { getProvider, providerBudget } from "../providers/registry";
 import { database, type Database } from "../store/db";
 import { armEarliest } from "../timers/alarm";
 import { BatchRound } from "./batch-round";
@@ -171,7 +171,7 @@ export class ProviderObject extends DurableObject<Env> {
 
   private budgetOf(provider: ProviderName): RequestBudget {
     this.adopt(provider);
-    this.budget ??= new RequestBudget(getProvider(provider).budget, this.ctx.storage.kv.get<number[]>(KEY_BUDGET) ?? []);
+    this.budget ??= new RequestBudget(providerBudget(this.config, provider), this.ctx.storage.kv.get<number[]>(KEY_BUDGET) ?? []);
     return this.budget;
   }
 

@@ -4,7 +4,7 @@ import { alphaVantage } from "./alpha-vantage";
 import { binance } from "./binance";
 import { finnhub } from "./finnhub";
 import { polygon } from "./polygon";
-import type { Provider, ProviderConfig, ProviderName } from "./provider";
+import type { Provider, ProviderConfig, ProviderInfo, ProviderName } from "./provider";
 import { synthetic } from "./synthetic";
 import { yahoo } from "./yahoo";
 
@@ -19,6 +19,33 @@ export const PROVIDERS: Readonly<Record<ProviderName, Provider>> = Object.freeze
 
 export function getProvider(name: ProviderName): Provider {
   return PROVIDERS[name];
+}
+
+/** The budget settings of env.ts: `<PROVIDER>_REQUESTS_PER_MINUTE` / `_PER_DAY`. */
+type BudgetSettingName = { [K in keyof Config]: K extends `${string}_REQUESTS_PER_${"MINUTE" | "DAY"}` ? K : never }[keyof Config];
+
+/** The settings that override a provider's free-plan budget (API.md "Provider plans"); the day only where it counts days. */
+const BUDGET_SETTINGS: Readonly<Record<ProviderName, { perMinute?: BudgetSettingName; perDay?: BudgetSettingName }>> = {
+  yfinance: { perMinute: "YFINANCE_REQUESTS_PER_MINUTE" },
+  alpha_vantage: { perMinute: "ALPHA_VANTAGE_REQUESTS_PER_MINUTE", perDay: "ALPHA_VANTAGE_REQUESTS_PER_DAY" },
+  finnhub: { perMinute: "FINNHUB_REQUESTS_PER_MINUTE" },
+  binance: { perMinute: "BINANCE_REQUESTS_PER_MINUTE" },
+  polygon: { perMinute: "POLYGON_REQUESTS_PER_MINUTE" },
+  synthetic: {},
+};
+
+/** A limit: the setting when set (0 = none), else the free plan's. */
+function limit(config: Config, setting: BudgetSettingName | undefined, freePlan: number | undefined): number | undefined {
+  const configured = setting === undefined ? undefined : config[setting];
+  if (configured === undefined) return freePlan;
+  return configured === 0 ? undefined : configured;
+}
+
+/** The request budget this deployment keeps for a provider: its free plan, or the plan its settings name. */
+export function providerBudget(config: Config, name: ProviderName): ProviderInfo["budget"] {
+  const settings = BUDGET_SETTINGS[name];
+  const { budget } = PROVIDERS[name];
+  return { perMinute: limit(config, settings.perMinute, budget.perMinute), perDay: limit(config, settings.perDay, budget.perDay) };
 }
 
 /** Base URL and key of one provider, from env.ts's validated config (base URLs have no trailing slash). */

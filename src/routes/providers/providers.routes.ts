@@ -26,6 +26,18 @@ export const ProviderSchema = z
     batch_size: z.number().int(),
     needs_key: z.boolean(),
     default: z.boolean().openapi({ description: "This is DEFAULT_PROVIDER" }),
+    budget: z
+      .object({
+        per_minute: z.number().int().nullable(),
+        per_day: z.number().int().nullable(),
+      })
+      .openapi({
+        description:
+          "Requests this deployment sends the provider at most, across every job and client (null: no limit of ours): its free plan, or <PROVIDER>_REQUESTS_PER_MINUTE / _PER_DAY",
+      }),
+    symbols: z
+      .object({ pattern: z.string(), accepts: z.string() })
+      .openapi({ description: "The symbols it can answer (a regular expression over the upper-cased symbol, and in words); others are refused with 422" }),
     health: ProviderHealthSchema.nullable().openapi({ description: "null for offline providers" }),
   })
   .openapi("Provider");
