@@ -10,6 +10,7 @@ import { requestId } from "./http/request-id";
 import { noSniff, pageSecurityHeaders } from "./http/secure-headers";
 import { docsRoutes } from "./routes/docs";
 import { averagesRoutes } from "./routes/averages";
+import { backfillRoutes } from "./routes/backfill";
 import { barsRoutes } from "./routes/bars";
 import { healthRoutes } from "./routes/health";
 import { jobsRoutes } from "./routes/jobs";
@@ -63,6 +64,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   healthRoutes(app);
   pricesRoutes(app);
   barsRoutes(app);
+  backfillRoutes(app);
   jobsRoutes(app);
   averagesRoutes(app);
   providersRoutes(app);

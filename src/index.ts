@@ -4,6 +4,7 @@ import { runWatchdog } from "./jobs/watchdog";
 
 export { ProviderObject } from "./coordinator/provider-object";
 export { RateLimitObject } from "./access/rate-limit-object";
+export { BackfillObject } from "./history/backfill-object";
 export { SymbolObject } from "./symbol/symbol-object";
 
 const app = createApp();

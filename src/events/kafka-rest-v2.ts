@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { PriceEvent } from "../schemas/price-event";
 import {
   basicAuthorization,
   DEFAULT_SINK_TIMEOUT_MS,
@@ -13,6 +12,7 @@ import {
   truncate,
   type Sink,
   type SinkOptions,
+  type SinkEvent,
 } from "./sink";
 
 /**
@@ -70,7 +70,7 @@ export class KafkaRestV2Sink implements Sink {
     this.secrets = [settings.apiSecret, settings.apiKey, authorization?.slice("Basic ".length)];
   }
 
-  async publish(events: readonly PriceEvent[]): Promise<void> {
+  async publish(events: readonly SinkEvent[]): Promise<void> {
     if (events.length === 0) return;
     const answer = await postToBroker({
       sink: this.name,

@@ -1,5 +1,4 @@
-import type { PriceEvent } from "../schemas/price-event";
-import type { Sink } from "./sink";
+import type { Sink, SinkEvent } from "./sink";
 
 /**
  * Writes each event as one line to the Worker's log: `price.updated {"event_id":…}`. Greppable in
@@ -8,7 +7,7 @@ import type { Sink } from "./sink";
 export class LogSink implements Sink {
   readonly name = "log";
 
-  async publish(events: readonly PriceEvent[]): Promise<void> {
+  async publish(events: readonly SinkEvent[]): Promise<void> {
     for (const event of events) console.log(`${event.type} ${JSON.stringify(event)}`);
   }
 }

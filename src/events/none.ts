@@ -1,9 +1,8 @@
-import type { PriceEvent } from "../schemas/price-event";
-import type { Sink } from "./sink";
+import type { Sink, SinkEvent } from "./sink";
 
 /** Drops every event (acknowledges at once): for deployments and tests that want no event stream. */
 export class NoneSink implements Sink {
   readonly name = "none";
 
-  async publish(_events: readonly PriceEvent[]): Promise<void> {}
+  async publish(_events: readonly SinkEvent[]): Promise<void> {}
 }

@@ -1,5 +1,9 @@
 import { z } from "zod";
+import type { BackfillCompletedEvent } from "../schemas/backfill-event";
 import type { PriceEvent } from "../schemas/price-event";
+
+/** Everything the service publishes: one record each, key = symbol. */
+export type SinkEvent = PriceEvent | BackfillCompletedEvent;
 
 /**
  * Where price events go. One implementation per file in this folder, chosen by `EVENT_SINK` in sinks.ts.
@@ -10,7 +14,7 @@ import type { PriceEvent } from "../schemas/price-event";
  */
 export interface Sink {
   readonly name: string;
-  publish(events: readonly PriceEvent[]): Promise<void>;
+  publish(events: readonly SinkEvent[]): Promise<void>;
 }
 
 export interface SinkErrorDetails {

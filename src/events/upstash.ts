@@ -1,6 +1,5 @@
 import { Kafka, UpstashError } from "@upstash/kafka";
 import { z } from "zod";
-import type { PriceEvent } from "../schemas/price-event";
 import {
   basicAuthorization,
   DEFAULT_SINK_TIMEOUT_MS,
@@ -10,6 +9,7 @@ import {
   truncate,
   type Sink,
   type SinkOptions,
+  type SinkEvent,
 } from "./sink";
 
 /**
@@ -78,7 +78,7 @@ export class UpstashSink implements Sink {
     ];
   }
 
-  async publish(events: readonly PriceEvent[]): Promise<void> {
+  async publish(events: readonly SinkEvent[]): Promise<void> {
     if (events.length === 0) return;
     const messages = events.map((event) => ({ topic: this.topic, key: event.symbol, value: JSON.stringify(event) }));
     let answer: unknown;

@@ -17,7 +17,7 @@
 import { z } from "zod";
 import { ApiError } from "../errors";
 import { malformed, parseJson, rateLimited } from "./http";
-import { splitBySpan, type Bar, type BarInterval, type BarPage, type BarQuery, type HistoryProvider } from "./history";
+import { requireFewRequests, splitBySpan, type Bar, type BarInterval, type BarPage, type BarQuery, type HistoryProvider } from "./history";
 
 const NAME = "alpha_vantage";
 const RETRY_AFTER_SECONDS = 60;
@@ -139,6 +139,8 @@ function barsOf(series: Record<string, unknown>, zone: string): Bar[] {
 
 /** Calendar months (UTC) that [from, to) touches: one intraday request each. */
 function monthWindows(query: BarQuery): BarQuery[] {
+  // A month is at least 28 days: a bound on the count before any window is made.
+  requireFewRequests(Math.floor((query.to - query.from) / (28 * DAY)));
   const windows: BarQuery[] = [];
   let start = query.from;
   while (start < query.to) {

@@ -103,8 +103,22 @@ export async function fetchBars(
   return { ...page, raw: rawResponseOf(provider, request, response, config.apiKey) };
 }
 
+/** The most requests one range may be split into: a plan, or a hint, stays small enough to hold. */
+export const MAX_REQUESTS_PER_RANGE = 10_000;
+
+/** 422 for a range that would take more than MAX_REQUESTS_PER_RANGE requests. */
+export function requireFewRequests(count: number): void {
+  if (count > MAX_REQUESTS_PER_RANGE) {
+    throw new ApiError(
+      "invalid_request",
+      `the range takes ${count} provider requests, more than ${MAX_REQUESTS_PER_RANGE}: ask for a shorter range or a longer interval`,
+    );
+  }
+}
+
 /** [from, to) cut into consecutive windows of at most `span` ms. */
 export function splitBySpan(query: BarQuery, span: number): BarQuery[] {
+  requireFewRequests(Math.ceil((query.to - query.from) / span));
   const windows: BarQuery[] = [];
   for (let from = query.from; from < query.to; from += span) windows.push({ ...query, from, to: Math.min(query.to, from + span) });
   return windows;

@@ -16,7 +16,7 @@ import { BAR_INTERVALS, INTERVAL_MS, splitBySpan, type Bar, type BarInterval, ty
 import { syntheticPrice } from "./synthetic";
 
 const NAME = "synthetic";
-const BARS_PER_REQUEST = 5000;
+const BARS_PER_REQUEST = 1000;
 const SAMPLES_PER_BAR = 60;
 /** 1970-01-05, a Monday: weekly bars start on Mondays. */
 const WEEK_ORIGIN = 4 * 86_400_000;

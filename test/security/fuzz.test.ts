@@ -63,6 +63,7 @@ const SECRETS = [env.ALPHA_VANTAGE_API_KEY, env.FINNHUB_API_KEY].filter(
 let document: ApiDocument;
 let sent = 0;
 const jobsCreated = new Set<string>();
+const backfillsCreated = new Set<string>();
 const statuses = new Map<number, number>();
 
 interface Answer {
@@ -120,14 +121,15 @@ function checkAnswer(request: FuzzRequest, answer: Answer): void {
 /** A job the fuzzer created is stopped at once, so no polling loop outlives its request. */
 async function stopCreatedJob(request: FuzzRequest, answer: Answer): Promise<void> {
   if (request.method !== "POST" || answer.status >= 300 || !answer.contentType.includes("json")) return;
-  const jobId = z.object({ job_id: z.string() }).safeParse(JSON.parse(answer.text));
+  const created = z.union([z.object({ job_id: z.string() }), z.object({ backfill_id: z.string() }).transform(({ backfill_id }) => ({ job_id: backfill_id }))]);
+  const jobId = created.safeParse(JSON.parse(answer.text));
   if (!jobId.success) return;
   const documented = request.operation.slice("POST ".length);
   const stop = document.operations.find(
     (operation) => operation.method === "DELETE" && /^\{[^}]+\}$/.test(operation.path.slice(documented.length + 1)) && operation.path.startsWith(`${documented}/`),
   );
   expect(stop, `a DELETE for jobs created by ${request.operation}`).toBeDefined();
-  jobsCreated.add(jobId.data.job_id);
+  (documented === "/prices/backfill" ? backfillsCreated : jobsCreated).add(jobId.data.job_id);
   const stopped = await send("DELETE", stop!.path.replace(/\{[^}]+\}$/, percentEncode(jobId.data.job_id)));
   expect(stopped.status, `stopping job ${jobId.data.job_id}: ${stopped.text}`).toBe(200);
 }
@@ -198,6 +200,10 @@ describe("fuzzing every route of /openapi.json with hostile requests", () => {
     for (const jobId of jobsCreated) {
       const job = await send("GET", `/prices/poll/${percentEncode(jobId)}`);
       expect(JSON.parse(job.text), `job ${jobId}`).toMatchObject({ status: "stopped" });
+    }
+    for (const backfillId of backfillsCreated) {
+      const backfill = await send("GET", `/prices/backfill/${percentEncode(backfillId)}`);
+      expect((JSON.parse(backfill.text) as { status: string }).status, `backfill ${backfillId}`).toMatch(/^(cancelled|done|failed)$/);
     }
     console.info(`fuzz: ${sent} requests, ${jobsCreated.size} jobs created and stopped, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
     expect(sent).toBeGreaterThanOrEqual(MINIMUM_REQUESTS);
