@@ -91,6 +91,8 @@ export const ConfigSchema = z.object({
   /** Limits the jobs routes enforce: symbols in one POST /prices/poll, active jobs in the deployment. */
   MAX_SYMBOLS_PER_JOB: positiveInt(100),
   MAX_ACTIVE_JOBS: positiveInt(1000),
+  /** How long (ms) a Worker isolate may answer a latest from its own copy; 0 turns the copy off (API.md). */
+  LATEST_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Live streams (GET /prices/stream) one client may hold open at once (429 beyond). */
   MAX_STREAMS_PER_CLIENT: positiveInt(10),
   /** Streams one symbol's object feeds at once: it sends every point to each (503 beyond). */

@@ -7,15 +7,31 @@ import { priceBody } from "../../schemas/price";
 import { database } from "../../store/db";
 import { readHistory } from "../../store/prices";
 import { latestPrice, pollPrice, storedLatestPrice } from "../../symbol/client";
+import { cacheableJson } from "../../http/conditional";
+import { cacheKey, cachedLatest, keepLatest } from "./latest-cache";
 import { DEFAULT_HISTORY_PAGE, DEFAULT_MAX_AGE_SECONDS, type historyRoute, type latestRoute, type pollSymbolRoute } from "./prices.routes";
 
 export const getLatest: AppRouteHandler<typeof latestRoute> = async (c) => {
-  const { symbol, provider, max_age } = c.req.valid("query");
-  const quote = c.get("anonymous")
-    ? await storedLatestOrRefuse(c.env, symbol, provider)
-    : await latestPrice(c.env, symbol, provider, max_age ?? DEFAULT_MAX_AGE_SECONDS);
-  return c.json(priceBody(quote), 200);
+  const { symbol, provider, max_age: maxAge = DEFAULT_MAX_AGE_SECONDS } = c.req.valid("query");
+  const quote = c.get("anonymous") ? await storedLatestOrRefuse(c.env, symbol, provider) : await freshLatest(c.env, symbol, provider, maxAge);
+  return cacheableJson(c, priceBody(quote), freshFor(quote, maxAge));
 };
+
+/** A copy in this isolate when it is fresh enough (latest-cache.ts), else the symbol's object. */
+export async function freshLatest(env: Env, symbol: string, provider: ProviderName | undefined, maxAge: number): Promise<LatestQuote> {
+  const cacheMs = readConfig(env).LATEST_CACHE_MS;
+  const key = cacheKey(symbol, provider);
+  const cached = cachedLatest(key, maxAge, cacheMs);
+  if (cached) return cached;
+  const quote = await latestPrice(env, symbol, provider, maxAge);
+  keepLatest(key, quote, cacheMs);
+  return quote;
+}
+
+/** Seconds the answer keeps the freshness the client asked for: its max_age less the quote's age. */
+export function freshFor(quote: LatestQuote, maxAge: number, now = Date.now()): number {
+  return Math.max(0, maxAge - (now - quote.checkedAt) / 1000);
+}
 
 /** A client without a key (while API_KEYS is set) gets what is stored, whatever its age, and never a provider call. */
 async function storedLatestOrRefuse(env: Env, symbol: string, provider: ProviderName | undefined): Promise<LatestQuote> {
@@ -27,7 +43,10 @@ async function storedLatestOrRefuse(env: Env, symbol: string, provider: Provider
 export const pollSymbol: AppRouteHandler<typeof pollSymbolRoute> = async (c) => {
   const { symbol } = c.req.valid("param");
   const { provider } = c.req.valid("query");
-  return c.json(priceBody(await pollPrice(c.env, symbol, provider)), 200);
+  const quote = await pollPrice(c.env, symbol, provider);
+  // What this isolate just stored is the freshest copy it can hold.
+  keepLatest(cacheKey(symbol, provider), quote, readConfig(c.env).LATEST_CACHE_MS);
+  return c.json(priceBody(quote), 200);
 };
 
 export const getHistory: AppRouteHandler<typeof historyRoute> = async (c) => {

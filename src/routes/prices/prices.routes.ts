@@ -5,6 +5,12 @@ import { HistorySchema, PriceSchema } from "../../schemas/price";
 import { SymbolSchema } from "../../schemas/symbol";
 
 export const DEFAULT_MAX_AGE_SECONDS = 60;
+
+/** Response headers of cacheable price answers (src/http/conditional.ts). */
+export const CACHE_HEADERS = z.object({
+  ETag: z.string().openapi({ description: "Tag of this answer; send it back as If-None-Match to get 304 while it holds" }),
+  "Cache-Control": z.string().openapi({ description: "max-age = seconds this answer keeps the freshness max_age asked for (private for keyed requests)" }),
+});
 export const DEFAULT_HISTORY_PAGE = 100;
 /** A history cursor: the quote time (epoch ms) of the page's last point; unique per symbol and provider. */
 export const HistoryCursorSchema = z.tuple([z.number().int()]);
@@ -24,9 +30,13 @@ export const latestRoute = createRoute({
         .optional()
         .openapi({ type: "string", example: "60", description: "Seconds; default 60" }),
     }),
+    headers: z.object({
+      "if-none-match": z.string().max(1000).optional().openapi({ description: "An ETag of an earlier answer: 304 while it still holds" }),
+    }),
   },
   responses: {
-    200: { description: "The latest price", content: { "application/json": { schema: PriceSchema } } },
+    200: { description: "The latest price", headers: CACHE_HEADERS, content: { "application/json": { schema: PriceSchema } } },
+    304: { description: "Not modified: the client's If-None-Match names this answer's ETag", headers: CACHE_HEADERS },
     ...errorResponses(401, 404, 422, 502, 503),
   },
 });

@@ -1,0 +1,39 @@
+/**
+ * HTTP caching of price answers (API.md, Headers): `Cache-Control` saying how long the answer keeps the
+ * freshness it promises, and an `ETag` of its body, so `If-None-Match` with the same tag answers 304 without one.
+ */
+import type { Context } from "hono";
+
+/** A strong tag of the body's bytes: FNV-1a (64 bit), enough to tell two price answers apart. */
+export function entityTag(body: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(body)) {
+    hash ^= BigInt(byte);
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return `"${hash.toString(36)}"`;
+}
+
+function matches(ifNoneMatch: string | undefined, tag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  return ifNoneMatch.split(",").some((candidate) => {
+    const value = candidate.trim();
+    return value === "*" || value === tag || value === `W/${tag}`;
+  });
+}
+
+/**
+ * Answer `body` as JSON with its ETag and `Cache-Control: max-age=<freshSeconds>` (private when the request
+ * carried a key: a shared cache must not hand one client's answer to another), or 304 when the client holds it.
+ */
+export function cacheableJson(c: Context, body: unknown, freshSeconds: number): Response {
+  const text = JSON.stringify(body);
+  const tag = entityTag(text);
+  const scope = c.req.header("authorization") === undefined ? "public" : "private";
+  const headers = {
+    etag: tag,
+    "cache-control": `${scope}, max-age=${Math.max(0, Math.floor(freshSeconds))}`,
+  };
+  if (matches(c.req.header("if-none-match"), tag)) return new Response(null, { status: 304, headers });
+  return new Response(text, { status: 200, headers: { ...headers, "content-type": "application/json; charset=utf-8" } });
+}
