@@ -42,6 +42,9 @@ function serviceVars(standIn: ProviderStandIn, broker: BrokerStandIn): Record<st
     ...broker.sinkVars(),
     RATE_LIMIT_PER_MINUTE: "0",
     MAX_SYMBOLS_PER_JOB: "1000",
+    // Every SSE client of the stream case comes from this one address.
+    MAX_STREAMS_PER_CLIENT: "5000",
+    MAX_STREAMS_PER_SYMBOL: "5000",
     FINNHUB_API_KEY: "bench-finnhub-key",
     PROVIDER_TIMEOUT_MS: "10000",
     ...standIn.providerVars(),

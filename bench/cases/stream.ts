@@ -254,6 +254,7 @@ export async function streamCase(ctx: BenchContext): Promise<CaseReport & { live
         `Events emitted in the window (less ${edgeMs(seconds)} ms at each edge) that reached any client must reach every connected client; latency is the client's arrival time minus the event's emitted_at (same machine clock). ` +
         "Points/s counts the job's points stored in D1 by quote time in the window, counted after the job stopped and D1 caught up; service CPU is the CPU time of wrangler's process group (wrangler + workerd) per second of window, bench client CPU the same for the bench's own Node process (all clients). " +
         "Latency is measured from the event's `emitted_at` (stamped by the symbol object when it makes the event of an accepted quote) to the client's arrival time, and also from the quote's own time (binance has none: the Worker's receipt of the provider's answer), which adds the hand-out from the coordinator to the object. " +
+        "The service runs with MAX_STREAMS_PER_CLIENT and MAX_STREAMS_PER_SYMBOL at 5000, since every client comes from the bench's one address. " +
         "Baselines in the same run: the job with no client (points/s) and with one client (latency).",
     ],
     tables: [table],
