@@ -3,8 +3,8 @@ import type { WireError } from "../errors";
 import type { JobTally } from "../jobs/store";
 import { recordJobRuns } from "../jobs/store";
 import { loopInterval, type Subscriptions } from "../jobs/subscriptions";
-import { asWireError, settled } from "../objects/outcome";
-import { symbolObject } from "../objects/symbol";
+import { asWireError } from "../objects/outcome";
+import { symbolClient } from "../objects/symbol";
 import type { ProviderName, QuoteBatch } from "../providers/provider";
 import { getProvider } from "../providers/registry";
 import type { Database } from "../store/db";
@@ -105,8 +105,7 @@ export class BatchRound {
     }
     const quotes = fetched.flatMap(({ batch, raw }) => [...batch.quotes.values()].map((quote) => ({ quote, raw })));
     await forEachBounded(quotes, CONCURRENT_HAND_OUTS, async ({ quote, raw }) => {
-      const target = { provider, symbol: quote.symbol };
-      const outcome = settled(await symbolObject(env, target).ingest(target, quote, { id: raw.id, fetchedAt: raw.fetchedAt }));
+      const outcome = await symbolClient(env, { provider, symbol: quote.symbol }).ingest(quote, { id: raw.id, fetchedAt: raw.fetchedAt });
       const result = this.results.get(quote.symbol);
       if (!outcome.ok && result) result.error = outcome.error;
     });

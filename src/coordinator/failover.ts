@@ -1,9 +1,9 @@
 import { readConfig, type Env } from "../env";
 import type { ErrorCode, WireError } from "../errors";
-import { providerObject } from "../objects/provider";
+import { providerClient } from "../objects/provider";
 import type { LatestQuote, ProviderName } from "../providers/provider";
-import { symbolObject } from "../objects/symbol";
-import { settled, type Outcome } from "../objects/outcome";
+import { symbolClient } from "../objects/symbol";
+import type { Outcome } from "../objects/outcome";
 
 /** Failures that say "this provider, now" rather than "this request": another provider may do better. */
 const FAILOVER_CODES: ReadonlySet<ErrorCode> = new Set(["provider_rate_limited", "provider_error", "provider_timeout", "provider_not_configured"]);
@@ -30,10 +30,9 @@ export async function askWithFailover(env: Env, symbol: string, providers: reado
   let last: Outcome<LatestQuote> | undefined;
   for (const [index, provider] of providers.entries()) {
     const isLast = index === providers.length - 1;
-    if (providers.length > 1 && !isLast && !(await providerObject(env, provider).available(provider))) continue;
-    const target = { provider, symbol };
-    const stub = symbolObject(env, target);
-    const outcome = settled(ask.kind === "latest" ? await stub.latest(target, ask.maxAgeSeconds) : await stub.poll(target));
+    if (providers.length > 1 && !isLast && !(await providerClient(env, provider).available())) continue;
+    const writer = symbolClient(env, { provider, symbol });
+    const outcome = ask.kind === "latest" ? await writer.latest(ask.maxAgeSeconds) : await writer.poll();
     if (outcome.ok || !isFailover(outcome.error)) return outcome;
     last = outcome;
   }

@@ -2,7 +2,7 @@ import type { Config, Env } from "../env";
 import { ApiError, type WireError } from "../errors";
 import { activeAmong, recordJobRuns, type JobTally } from "../jobs/store";
 import { jobIds, mayFailOver, nextDue, type Subscriptions } from "../jobs/subscriptions";
-import { providerObject } from "../objects/provider";
+import { providerClient } from "../objects/provider";
 import { fetchQuotes, ProviderAnswerError, rateLimited } from "../providers/http";
 import type { ProviderName, Quote, QuoteBatch, SymbolTarget } from "../providers/provider";
 import { getProvider, providerConfig } from "../providers/registry";
@@ -37,11 +37,7 @@ export interface ProviderAccount {
 /** The account of `provider` as seen from another object; none for providers that answer offline. */
 export function remoteAccount(env: Env, provider: ProviderName): ProviderAccount | undefined {
   if (getProvider(provider).answerOffline) return undefined;
-  const coordinator = providerObject(env, provider);
-  return {
-    acquire: () => coordinator.acquire(provider),
-    report: (outcome) => coordinator.report(provider, outcome),
-  };
+  return providerClient(env, provider);
 }
 
 /**

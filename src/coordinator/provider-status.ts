@@ -2,7 +2,7 @@ import type { Env } from "../env";
 import { PROVIDER_NAMES, type ProviderName } from "../providers/provider";
 import { getProvider } from "../providers/registry";
 import { emptyHealth, healthReport } from "./health";
-import { providerObject } from "../objects/provider";
+import { providerClient } from "../objects/provider";
 import type { ProviderStatus } from "./provider-object";
 
 /** Each provider's health as its coordinator knows it; offline providers have none to track. */
@@ -11,7 +11,7 @@ export async function providerStatuses(env: Env): Promise<Map<ProviderName, Prov
     PROVIDER_NAMES.map(async (name) => {
       if (getProvider(name).answerOffline) return [name, null] as const;
       try {
-        const status: ProviderStatus = await providerObject(env, name).status(name);
+        const status: ProviderStatus = await providerClient(env, name).status();
         return [name, status] as const;
       } catch (error) {
         // A status page must answer even when a coordinator cannot: say "unknown" rather than fail.

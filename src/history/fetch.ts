@@ -10,7 +10,7 @@ import { getHistoryProvider } from "../providers/history-registry";
 import { ProviderAnswerError, rateLimited } from "../providers/http";
 import type { ProviderName, ProviderRequest } from "../providers/provider";
 import { providerConfig } from "../providers/registry";
-import { providerObject } from "../objects/provider";
+import { providerClient } from "../objects/provider";
 import { database } from "../store/db";
 import { identifyRaw, storeFailedAnswer, storeRawResponse } from "../store/prices";
 import { addCoverage, upsertBars } from "./store";
@@ -26,7 +26,7 @@ export interface PageResult {
 
 /** Take one request from the provider's budget, or say how long until one is free (ms). */
 export async function takeBudget(env: Env, provider: ProviderName): Promise<{ granted: true } | { granted: false; retryAfterMs: number }> {
-  return providerObject(env, provider).acquire(provider);
+  return providerClient(env, provider).acquire();
 }
 
 /** The budget's refusal as API.md's 503, for callers that do not wait. */

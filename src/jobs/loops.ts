@@ -1,7 +1,7 @@
 import type { Env } from "../env";
 import { getProvider } from "../providers/registry";
-import { symbolObject } from "../objects/symbol";
-import { providerObject } from "../objects/provider";
+import { symbolClient } from "../objects/symbol";
+import { providerClient } from "../objects/provider";
 import type { PollJob } from "./store";
 
 /**
@@ -12,13 +12,12 @@ import type { PollJob } from "./store";
 export async function startLoops(env: Env, job: PollJob): Promise<void> {
   const subscription = { interval: job.interval, pinned: job.pinned };
   if (isBatched(job)) {
-    await providerObject(env, job.provider).subscribe(job.provider, job.symbols, job.id, subscription);
+    await providerClient(env, job.provider).subscribe(job.symbols, job.id, subscription);
     return;
   }
   await Promise.all(
     job.symbols.map((symbol) => {
-      const target = { provider: job.provider, symbol };
-      return symbolObject(env, target).subscribe(target, job.id, subscription);
+      return symbolClient(env, { provider: job.provider, symbol }).subscribe(job.id, subscription);
     }),
   );
 }
@@ -29,13 +28,12 @@ function isBatched(job: PollJob): boolean {
 
 export async function stopLoops(env: Env, job: PollJob): Promise<void> {
   if (isBatched(job)) {
-    await providerObject(env, job.provider).unsubscribe(job.provider, job.symbols, job.id);
+    await providerClient(env, job.provider).unsubscribe(job.symbols, job.id);
     return;
   }
   await Promise.all(
     job.symbols.map((symbol) => {
-      const target = { provider: job.provider, symbol };
-      return symbolObject(env, target).unsubscribe(target, job.id);
+      return symbolClient(env, { provider: job.provider, symbol }).unsubscribe(job.id);
     }),
   );
 }

@@ -4,7 +4,7 @@ import type { LatestQuote, ProviderName } from "../providers/provider";
 import { getProvider } from "../providers/registry";
 import { askWithFailover, candidates, type Ask } from "../coordinator/failover";
 import { unwrap } from "../objects/outcome";
-import { symbolObject } from "../objects/symbol";
+import { symbolClient } from "../objects/symbol";
 
 /**
  * The routes' way to a price: the named provider, or DEFAULT_PROVIDER with FALLBACK_PROVIDERS behind it.
@@ -31,8 +31,7 @@ export function pollPrice(env: Env, symbol: string, provider: ProviderName | und
 export async function storedLatestPrice(env: Env, symbol: string, named: ProviderName | undefined): Promise<LatestQuote | undefined> {
   const chosen = named ?? readConfig(env).DEFAULT_PROVIDER;
   for (const provider of candidates(env, chosen, named !== undefined)) {
-    const target = { provider, symbol };
-    const quote = await symbolObject(env, target).stored(target);
+    const quote = await symbolClient(env, { provider, symbol }).stored();
     if (quote) return quote;
   }
   return undefined;

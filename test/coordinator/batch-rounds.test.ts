@@ -34,9 +34,9 @@ async function priceAll(tag: string, symbols: readonly string[]): Promise<void> 
   await whenRequested({ match: tag, responses: [{ json: symbols.map((symbol, index) => ({ symbol, price: `${10 + index}.25000000` })) }] });
 }
 
-/** A coordinator of its own, so a test sees only its own subscriptions. */
+/** A coordinator of its own (no name: nothing else reaches it), so a test sees only its own subscriptions. */
 function ownCoordinator() {
-  return env.PROVIDER_OBJECT.get(env.PROVIDER_OBJECT.idFromName(`test-coordinator:${crypto.randomUUID()}`));
+  return env.PROVIDER_OBJECT.get(env.PROVIDER_OBJECT.newUniqueId());
 }
 
 describe("batch rounds with a symbol the provider rejects", () => {

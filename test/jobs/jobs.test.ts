@@ -1,5 +1,6 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { providerClient } from "../../src/objects/provider";
 import worker from "../../src/index";
 import { call, postJson, uniqueSymbol } from "../support/api";
 import { eventually, job, sleep, startJob, stopJob, storedPoints, type JobBody } from "../support/jobs";
@@ -167,9 +168,9 @@ describe("cron watchdog", () => {
     const symbol = uniqueSymbol("W");
     const id = await startJob({ symbols: [symbol], interval: 1, provider: "synthetic" });
     // Synthetic quotes many symbols per request, so its coordinator runs the loop.
-    const coordinator = env.PROVIDER_OBJECT.get(env.PROVIDER_OBJECT.idFromName("provider:synthetic"));
+    const coordinator = providerClient(env, "synthetic");
     // A lost loop: the coordinator forgets the subscription (as after a restore), the job row stays active.
-    await coordinator.unsubscribe("synthetic", [symbol], id);
+    await coordinator.unsubscribe([symbol], id);
     await env.DB.prepare("UPDATE poll_jobs SET created_at = created_at - 600000, last_run_at = ? WHERE id = ?").bind(Date.now() - 600_000, id).run();
     const before = await storedPoints(symbol, "synthetic");
     await sleep(1_500);

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { providerClient } from "../../src/objects/provider";
 import { jobsLookingStalled } from "../../src/jobs/store";
 import { runWatchdog } from "../../src/jobs/watchdog";
-import { providerObject } from "../../src/objects/provider";
 import { database } from "../../src/store/db";
 import { call, uniqueSymbol } from "../support/api";
 import { eventually, job, startJob, stopJob, storedPoints } from "../support/jobs";
@@ -27,7 +27,7 @@ describe("cron watchdog, one job at a time", () => {
     // A lost loop: the coordinator forgot the subscription, the job row stays active.
     const symbol = uniqueSymbol("L");
     const lost = await startJob({ symbols: [symbol], interval: 1, provider: "synthetic" });
-    await providerObject(env, "synthetic").unsubscribe("synthetic", [symbol], lost);
+    await providerClient(env, "synthetic").unsubscribe([symbol], lost);
     await agedTenMinutes(lost);
     // A raw response past RAW_RETENTION_DAYS.
     const old = uniqueSymbol("O");

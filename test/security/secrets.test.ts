@@ -10,6 +10,7 @@
  */
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
+import { symbolObject } from "../../src/objects/symbol";
 import { createApp } from "../../src/app";
 import { ConfigSchema, readConfig } from "../../src/env";
 import { deliverOutbox } from "../../src/events/outbox";
@@ -108,7 +109,7 @@ async function failureOf(promise: Promise<unknown>): Promise<Error> {
 
 describe("the console capture", () => {
   it("sees what a Durable Object prints (so 'no secret in the logs' is not vacuous)", async () => {
-    const stub = env.SYMBOL_OBJECT.get(env.SYMBOL_OBJECT.idFromName(`synthetic:${uniqueSymbol("LOG")}`));
+    const stub = symbolObject(env, { provider: "synthetic", symbol: uniqueSymbol("LOG") });
     await runInDurableObject(stub, () => console.warn("canary from a durable object"));
     expect(printed).toContain("canary from a durable object");
   });

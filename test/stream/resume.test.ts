@@ -1,5 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { symbolObject } from "../../src/objects/symbol";
 import { priceUpdated } from "../../src/events/price-events";
 import { RECENT_EVENTS } from "../../src/stream/protocol";
 import { SymbolStreams } from "../../src/stream/symbol-streams";
@@ -82,7 +83,7 @@ describe("resuming a stream with Last-Event-ID", () => {
       priceUpdated({ symbol, provider: "synthetic", price: 100 + second / 100, timestamp: 1_700_000_000_000 + second * 1000 }, "raw-replay"),
     );
     // Published through the object's own state, as its record() does.
-    const stub = env.SYMBOL_OBJECT.get(env.SYMBOL_OBJECT.idFromName(`synthetic:${symbol}`));
+    const stub = symbolObject(env, { provider: "synthetic", symbol });
     await runInDurableObject(stub, (_instance, state) => {
       const streams = new SymbolStreams(state);
       for (const event of events) streams.publish(event);

@@ -1,5 +1,6 @@
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { symbolObject } from "../../src/objects/symbol";
 import { BASE, uniqueSymbol } from "../support/api";
 import { waitForEvents } from "../support/events";
 import { eventually, sleep, startJob, stopJob } from "../support/jobs";
@@ -8,7 +9,7 @@ import { pointOf, pointsBetween, storedHistory } from "../support/streams-histor
 
 /** Stream sockets the symbol object holds open (hibernatable ones included). */
 async function openStreamSockets(symbol: string): Promise<number> {
-  const stub = env.SYMBOL_OBJECT.get(env.SYMBOL_OBJECT.idFromName(`synthetic:${symbol}`));
+  const stub = symbolObject(env, { provider: "synthetic", symbol });
   return runInDurableObject(stub, (_instance, state) => state.getWebSockets().length);
 }
 

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { symbolObject } from "../../src/objects/symbol";
 import { settled } from "../../src/objects/outcome";
 import { uniqueSymbol } from "../support/api";
 import { waitForEvents } from "../support/events";
@@ -10,7 +11,7 @@ describe("the symbol object's writes", () => {
   it("records many concurrent quotes, each once, with their events in quote order", async () => {
     const symbol = uniqueSymbol("G");
     const target = { provider: "binance" as const, symbol };
-    const stub = env.SYMBOL_OBJECT.get(env.SYMBOL_OBJECT.idFromName(`binance:${symbol}`));
+    const stub = symbolObject(env, { provider: "binance", symbol });
     const raw = { id: crypto.randomUUID(), fetchedAt: BASE };
     const quotes = Array.from({ length: 60 }, (_, index) => ({ symbol, provider: "binance" as const, price: 100 + index, timestamp: BASE + index * 1000 }));
 

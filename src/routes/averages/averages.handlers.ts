@@ -3,8 +3,8 @@ import type { AverageKind } from "../../averages/moving-average";
 import { readConfig, type Env } from "../../env";
 import type { ProviderName } from "../../providers/provider";
 import { averageBody, DEFAULT_WINDOW } from "../../schemas/average";
-import { settled, unwrap } from "../../objects/outcome";
-import { symbolObject } from "../../objects/symbol";
+import { unwrap } from "../../objects/outcome";
+import { symbolClient } from "../../objects/symbol";
 import type { averageByQueryRoute, averageBySymbolRoute } from "./averages.routes";
 
 interface AverageRequest {
@@ -18,8 +18,8 @@ interface AverageRequest {
 
 async function movingAverage(env: Env, request: AverageRequest) {
   const target = { provider: request.provider ?? readConfig(env).DEFAULT_PROVIDER, symbol: request.symbol };
-  const outcome = await symbolObject(env, target).movingAverage(target, request.type ?? "sma", request.window ?? DEFAULT_WINDOW, request.record);
-  return averageBody(unwrap(settled(outcome)));
+  const outcome = await symbolClient(env, target).movingAverage(request.type ?? "sma", request.window ?? DEFAULT_WINDOW, request.record);
+  return averageBody(unwrap(outcome));
 }
 
 export const getAverageBySymbol: AppRouteHandler<typeof averageBySymbolRoute> = async (c) => {
