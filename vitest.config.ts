@@ -30,6 +30,8 @@ function testBindings(fixtureServerUrl: string): Record<string, string> {
     FINNHUB_REQUESTS_PER_MINUTE: "300",
     // Twice the default, so one job can put 200 symbols in one batch round.
     MAX_SYMBOLS_PER_JOB: "200",
+    // Points reach D1 a second after they are committed (10 s deployed), so tests that read D1 wait less.
+    HISTORY_FLUSH_SECONDS: "1",
   };
 }
 
@@ -37,6 +39,7 @@ const FAILOVER_TESTS = "test/failover/**/*.test.ts";
 const SINK_FAULT_TESTS = "test/sink-faults/**/*.test.ts";
 const SINK_E2E_TESTS = "test/sinks-e2e/**/*.test.ts";
 const BROWSER_TESTS = "test/browser/**/*.test.ts";
+const SUSTAINED_TESTS = "test/sustained/**/*.test.ts";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -69,9 +72,11 @@ export default defineConfig(async () => {
       reporters: ["tree" as const],
       silent: "passed-only" as const,
       projects: [
-        project("service", ["test/**/*.test.ts", SINK_E2E_TESTS], [FAILOVER_TESTS, SINK_FAULT_TESTS, BROWSER_TESTS]),
+        project("service", ["test/**/*.test.ts", SINK_E2E_TESTS], [FAILOVER_TESTS, SINK_FAULT_TESTS, BROWSER_TESTS, SUSTAINED_TESTS]),
         // Its own fixture server, so taking the sink down does not slow other tests' deliveries.
         project("sink-faults", [SINK_FAULT_TESTS], [], () => ({ EVENT_SINK_TIMEOUT_MS: "500" })),
+        // Sustained jobs with a slow broker and a restart: a broker of their own, so they slow nobody else.
+        project("sustained", [SUSTAINED_TESTS], []),
         // The same end-to-end delivery test through the other two sinks.
         project("sink-kafka-rest-v3", [SINK_E2E_TESTS], [], (url) => ({
           EVENT_SINK: "kafka-rest",

@@ -12,6 +12,7 @@ import { docsRoutes } from "./routes/docs";
 import { averagesRoutes } from "./routes/averages";
 import { backfillRoutes } from "./routes/backfill";
 import { barsRoutes } from "./routes/bars";
+import { eventsRoutes } from "./routes/events";
 import { healthRoutes } from "./routes/health";
 import { jobsRoutes } from "./routes/jobs";
 import { pricesRoutes } from "./routes/prices";
@@ -69,6 +70,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   averagesRoutes(app);
   providersRoutes(app);
   streamRoutes(app);
+  eventsRoutes(app);
 
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -73,6 +73,7 @@ export const ConfigSchema = z.object({
   RAW_RETENTION_DAYS: positiveInt(30),
   /** Days a stopped job stays listed (GET /prices/poll?status=stopped) before the cron deletes it. */
   JOB_RETENTION_DAYS: positiveInt(30),
+  HISTORY_FLUSH_SECONDS: positiveInt(10),
   API_KEYS: csv(z.string().min(1)),
   /** Whether read routes (GET) need a key too; write routes always do while API_KEYS is set. */
   API_KEYS_READ: flag(false),

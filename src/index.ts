@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 import type { Env } from "./env";
 import { runWatchdog } from "./jobs/watchdog";
+import { sweepStrandedEvents } from "./symbol/sweep";
 
 export { ProviderObject } from "./coordinator/provider-object";
 export { RateLimitObject } from "./access/rate-limit-object";
@@ -11,8 +12,9 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  // Cron (every minute): the watchdog and housekeeping.
+  // Cron (every minute): the watchdog and housekeeping, and the sweep of symbols whose delivery is behind.
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(runWatchdog(env));
+    ctx.waitUntil(sweepStrandedEvents(env));
   },
 } satisfies ExportedHandler<Env>;

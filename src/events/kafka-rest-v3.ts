@@ -3,6 +3,7 @@ import {
   basicAuthorization,
   DEFAULT_SINK_TIMEOUT_MS,
   httpStatusOfErrorCode,
+  isRecordRejection,
   isRetryableStatus,
   joinUrl,
   postToBroker,
@@ -103,12 +104,13 @@ export class KafkaRestV3Sink implements Sink {
       const { error_code: code, message } = report.data;
       if (code !== 200) {
         const said = message ? `: ${truncate(message)}` : "";
-        throw this.fail(`${which} was rejected with error_code ${code}${said}`, isRetryableStatus(httpStatusOfErrorCode(code)), index);
+        const status = httpStatusOfErrorCode(code);
+        throw this.fail(`${which} was rejected with error_code ${code}${said}`, isRetryableStatus(status), index, isRecordRejection(status));
       }
     }
   }
 
-  private fail(message: string, retryable: boolean, acknowledged: number): SinkError {
-    return new SinkError(redact(`${this.name}: ${message}`, this.secrets), { retryable, acknowledged });
+  private fail(message: string, retryable: boolean, acknowledged: number, rejected = false): SinkError {
+    return new SinkError(redact(`${this.name}: ${message}`, this.secrets), { retryable, acknowledged, rejected });
   }
 }

@@ -25,6 +25,9 @@ export interface SinkErrorDetails {
   retryAfterMs?: number;
   /** How many leading events of the batch the broker did acknowledge before the failure (0 when unknown). */
   acknowledged?: number;
+  /** The broker refused the (first unacknowledged) record itself — malformed, too large — rather than being
+   *  unavailable or refusing us: resending it as it is will not help. */
+  rejected?: boolean;
 }
 
 /** A batch was not (wholly) acknowledged. The message names the sink and the reason, never a credential. */
@@ -32,12 +35,14 @@ export class SinkError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
   readonly acknowledged: number;
+  readonly rejected: boolean;
 
   constructor(message: string, details: SinkErrorDetails) {
     super(message);
     this.name = "SinkError";
     this.retryable = details.retryable;
     this.acknowledged = details.acknowledged ?? 0;
+    this.rejected = details.rejected ?? false;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
   }
 }
@@ -98,6 +103,11 @@ export function describeEndpoint(url: string): string {
   } catch {
     return "(invalid URL)";
   }
+}
+
+/** HTTP statuses by which a broker refuses what was sent (the records), not who sent it or when. */
+export function isRecordRejection(status: number): boolean {
+  return status === 400 || status === 413 || status === 422;
 }
 
 /** HTTP statuses after which the same request may succeed later. */
@@ -173,7 +183,7 @@ export async function postToBroker(post: BrokerPost): Promise<BrokerAnswer> {
   if (response.status >= 200 && response.status < 300) return { status: response.status, body };
 
   const said = brokerErrorMessage(body);
-  const details: SinkErrorDetails = { retryable: isRetryableStatus(response.status) };
+  const details: SinkErrorDetails = { retryable: isRetryableStatus(response.status), rejected: isRecordRejection(response.status) };
   const wait = retryAfterMs(response.headers);
   if (wait !== undefined) details.retryAfterMs = wait;
   throw fail(`${where} answered HTTP ${response.status}${said ? `: ${said}` : ""}`, details);

@@ -1,7 +1,8 @@
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
-export type Database = DrizzleD1Database<typeof schema>;
+/** With the D1 binding itself, for the few statements drizzle cannot batch (json_each inserts). */
+export type Database = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
 export function database(d1: D1Database): Database {
   return drizzle(d1, { schema });

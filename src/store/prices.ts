@@ -1,8 +1,8 @@
-import { and, desc, eq, gte, lte, lt, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+import { and, desc, eq, getTableColumns, getTableName, gte, lte, lt } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Quote, RawResponse } from "../providers/provider";
-import { chunkRows, type Database } from "./db";
-import { outbox, pricePoints, rawResponses } from "./schema";
+import type { Database } from "./db";
+import { pricePoints, rawResponses } from "./schema";
 
 export interface StoredRaw extends RawResponse {
   id: string;
@@ -12,15 +12,6 @@ export interface StoredRaw extends RawResponse {
 /** Give a raw response its id and the symbols it answered for. */
 export function identifyRaw(raw: RawResponse, symbols: readonly string[]): StoredRaw {
   return { ...raw, id: crypto.randomUUID(), symbols };
-}
-
-/** A point about to be stored, with the event that announces it (written only if the point is new). */
-export interface PointWithEvent {
-  quote: Quote;
-  rawResponseId: string;
-  eventId: string;
-  /** The serialized price.updated event. */
-  eventPayload: string;
 }
 
 export function rawResponseRow(raw: StoredRaw) {
@@ -53,66 +44,47 @@ export async function storeFailedAnswer(db: Database, raw: RawResponse, symbols:
   }
 }
 
-/**
- * Store points in one D1 batch (one transaction): the raw responses not stored yet, each point (deduped on
- * symbol+provider+timestamp) and, only for points that are new, their outbox rows. A point never exists
- * without its event, and a repeated quote writes neither. Every multi-row statement stays within D1's 100
- * bound parameters. Returns the event ids that were written, i.e. the points that were new.
- */
-export async function storePoints(db: Database, points: readonly PointWithEvent[], raws: readonly StoredRaw[] = []): Promise<Set<string>> {
-  if (points.length === 0 && raws.length === 0) return new Set();
-  const now = Date.now();
-  const statements: BatchItem<"sqlite">[] = [];
-  for (const chunk of chunkRows(raws.map(rawResponseRow), 9)) {
-    statements.push(db.insert(rawResponses).values(chunk).onConflictDoNothing());
-  }
-  const pointRows = points.map(({ quote, rawResponseId, eventId }) => ({
-    symbol: quote.symbol,
-    provider: quote.provider,
-    timestamp: quote.timestamp,
-    price: quote.price,
-    rawResponseId,
-    eventId,
-    createdAt: now,
-  }));
-  for (const chunk of chunkRows(pointRows, 7)) statements.push(db.insert(pricePoints).values(chunk).onConflictDoNothing());
-  const firstEventStatement = statements.length;
-  // 6 parameters a row plus `now`: 16 rows stay within 100 bound parameters.
-  for (const chunk of chunkRows(points, 6)) statements.push(insertEventsOfNewPoints(db, chunk, now));
-  const [first, ...rest] = statements;
-  const results = await db.batch([first!, ...rest]);
-  const written = new Set<string>();
-  for (const result of results.slice(firstEventStatement)) {
-    for (const row of result as { eventId: string }[]) written.add(row.eventId);
-  }
-  return written;
+/** A price_points row as the symbol object hands it over: every column but the id, by drizzle property name. */
+export type PricePointRow = Omit<typeof pricePoints.$inferInsert, "id">;
+export type RawResponseRow = ReturnType<typeof rawResponseRow>;
+
+/** The D1 row of a new point. Every field of the quote that price_points has a column for is carried. */
+export function pricePointRow(quote: Quote, rawResponseId: string, eventId: string, createdAt: number): PricePointRow {
+  return { ...quote, rawResponseId, eventId, createdAt };
 }
 
 /**
- * Outbox rows only for points whose row carries this very event's id, which is true only if this batch
- * inserted the point; VALUES keeps the points' order, so per-symbol event order is the order of the points.
+ * `INSERT INTO <table> (<columns>) SELECT <json fields> FROM json_each(?)`: many rows in ONE statement with one
+ * bound parameter (D1 allows 100 parameters per statement, which would otherwise mean a statement per few rows).
+ * Built from the drizzle table, so a column added to the schema flows through without touching this.
  */
-function insertEventsOfNewPoints(db: Database, points: readonly PointWithEvent[], now: number) {
-  const values = sql.join(
-    points.map(
-      ({ quote, eventId, eventPayload }, ordinal) =>
-        sql`(${eventId}, ${quote.symbol}, ${quote.provider}, ${eventPayload}, ${quote.timestamp}, ${ordinal})`,
-    ),
-    sql`, `,
-  );
-  // Drizzle inserts into every column in table order: id (NULL = next), event_id, symbol, provider,
-  // payload, created_at, attempts, last_error.
-  return db
-    .insert(outbox)
-    .select(
-      sql`SELECT NULL, v.column1, v.column2, v.column3, v.column4, ${now}, 0, NULL FROM (VALUES ${values}) AS v
-        WHERE EXISTS (
-          SELECT 1 FROM ${pricePoints} AS p
-          WHERE p.symbol = v.column2 AND p.provider = v.column3 AND p.ts = v.column5 AND p.event_id = v.column1
-        )
-        ORDER BY v.column6`,
-    )
-    .returning({ eventId: outbox.eventId });
+export function insertFromJson(db: Database, table: SQLiteTable, rows: readonly object[], skip: readonly string[] = []): D1PreparedStatement {
+  const columns = Object.entries(getTableColumns(table)).filter(([key]) => !skip.includes(key));
+  const names = columns.map(([, column]) => `"${column.name}"`).join(", ");
+  const fields = columns.map(([key]) => `json_extract(value, '$.${key}')`).join(", ");
+  // "WHERE true" lets SQLite parse ON CONFLICT after a SELECT.
+  return db.$client
+    .prepare(`INSERT INTO "${getTableName(table)}" (${names}) SELECT ${fields} FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`)
+    .bind(JSON.stringify(rows));
+}
+
+export interface FlushResult {
+  queries: number;
+  rowsWritten: number;
+}
+
+/**
+ * Points (and the raw answers they came from) in one D1 batch of at most two statements, however many rows.
+ * Idempotent: a point already stored (same symbol + provider + quote time) or a raw answer already stored is
+ * left as it is, so a flush retried after a lost answer writes nothing twice.
+ */
+export async function storePointRows(db: Database, points: readonly PricePointRow[], raws: readonly RawResponseRow[] = []): Promise<FlushResult> {
+  const statements: D1PreparedStatement[] = [];
+  if (raws.length > 0) statements.push(insertFromJson(db, rawResponses, raws));
+  if (points.length > 0) statements.push(insertFromJson(db, pricePoints, points, ["id"]));
+  if (statements.length === 0) return { queries: 0, rowsWritten: 0 };
+  const results = await db.$client.batch(statements);
+  return { queries: statements.length, rowsWritten: results.reduce((sum, result) => sum + (result.meta.rows_written ?? 0), 0) };
 }
 
 export interface StoredPoint {
@@ -121,7 +93,7 @@ export interface StoredPoint {
 }
 
 /** Newest first. */
-export async function readRecentPoints(db: Database, symbol: string, provider: string, limit: number): Promise<StoredPoint[]> {
+export function readRecentPoints(db: Database, symbol: string, provider: string, limit: number) {
   return db
     .select({ price: pricePoints.price, timestamp: pricePoints.timestamp })
     .from(pricePoints)

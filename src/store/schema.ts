@@ -1,4 +1,4 @@
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Times are epoch milliseconds (UTC) in every table; the API renders them as ISO-8601. */
 
@@ -98,8 +98,9 @@ export const pollJobs = sqliteTable(
 );
 
 /**
- * Events waiting for the sink, written in the same batch as their price point. Rows are deleted once the
- * sink acknowledged them; `id` orders them per symbol.
+ * Events waiting for the sink as earlier versions kept them (today each symbol object keeps its own outbox in
+ * its storage). A symbol object takes over its rows here the first time it wakes, and the cron's sweep wakes
+ * the objects that still have some, so nothing written before an upgrade is left behind.
  */
 export const outbox = sqliteTable(
   "outbox",
@@ -178,4 +179,37 @@ export const backfillJobs = sqliteTable(
     finishedAt: integer("finished_at"),
   },
   (table) => [index("backfill_jobs_created_at").on(table.createdAt, table.id)],
+);
+
+/**
+ * Events that can never be delivered (they fail their own schema, or the broker refused the record itself
+ * several times), set aside so the events behind them keep flowing. Listed by GET /events/dead-letters.
+ */
+export const deadLetterEvents = sqliteTable(
+  "dead_letter_events",
+  {
+    eventId: text("event_id").primaryKey(),
+    symbol: text("symbol").notNull(),
+    provider: text("provider").notNull(),
+    payload: text("payload").notNull(),
+    reason: text("reason").notNull(),
+    attempts: integer("attempts").notNull(),
+    deadAt: integer("dead_at").notNull(),
+  },
+  (table) => [index("dead_letter_events_dead_at").on(table.deadAt)],
+);
+
+/**
+ * Symbol objects whose delivery is behind (the sink failed): written when a delivery fails, deleted when the
+ * object caught up. The cron's sweep makes sure each of them still has an alarm; healthy objects write nothing here.
+ */
+export const eventBacklogs = sqliteTable(
+  "event_backlogs",
+  {
+    symbol: text("symbol").notNull(),
+    provider: text("provider").notNull(),
+    /** When the oldest waiting event was stored, epoch ms. */
+    pendingSince: integer("pending_since").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.symbol, table.provider] })],
 );

@@ -1,103 +1,103 @@
 import { DurableObject } from "cloudflare:workers";
 import { computeAverage, type AverageKind, type MovingAverage } from "../averages/moving-average";
-import { MAX_WINDOW, PriceWindow } from "../averages/price-window";
+import { MAX_WINDOW } from "../averages/price-window";
+import { askProvider, onlyQuote, remoteAccount } from "../coordinator/polling";
 import { readConfig, type Config, type Env } from "../env";
 import { ApiError } from "../errors";
-import { countPending, deliverOutbox } from "../events/outbox";
-import { SinkError, type Sink } from "../events/sink";
+import { priceUpdated } from "../events/price-events";
+import type { Sink } from "../events/sink";
 import { createSink } from "../events/sinks";
-import { armEarliest } from "../timers/alarm";
-import { backoffDelay } from "../timers/backoff";
-import { afterOwnPoll, askProvider, onlyQuote, remoteAccount, stoppedJobs } from "../coordinator/polling";
-import { jobIds, loopInterval, withoutJob, withoutJobs, type Subscription, type Subscriptions } from "../jobs/subscriptions";
-import { quoteDetails, type LatestQuote, type Quote, type SymbolTarget } from "../providers/provider";
-import { database, type Database } from "../store/db";
-import { storeMovingAverage } from "../store/averages";
-import { identifyRaw, readRecentPoints, type StoredRaw } from "../store/prices";
-import { SymbolStreams } from "../stream/symbol-streams";
+import type { Subscription } from "../jobs/subscriptions";
 import { failed, succeeded, type Outcome } from "../objects/outcome";
-import { recordQuotes, type QuoteToRecord, type RawRef, type RecordedQuote } from "./record";
+import type { LatestQuote, Quote, SymbolTarget } from "../providers/provider";
+import { PriceEventSchema } from "../schemas/price-event";
+import { storeMovingAverage } from "../store/averages";
+import { database, type Database } from "../store/db";
+import { clearBacklog, deleteLegacyOutbox, readLegacyOutbox, storeDeadLetter } from "../store/outbox";
+import { identifyRaw, pricePointRow, rawResponseRow, readRecentPoints, type PricePointRow, type RawResponseRow } from "../store/prices";
+import { SymbolStreams } from "../stream/symbol-streams";
+import { armEarliest } from "../timers/alarm";
+import { EventDelivery } from "./delivery";
+import { HistoryFlush } from "./history-flush";
+import { OUTBOX_CAPACITY, PointLog, type LoggedPoint } from "./point-log";
+import { PollLoop } from "./poll-loop";
+import { RecentPoints } from "./recent-points";
+
+export { OUTBOX_CAPACITY };
 
 const KEY_TARGET = "target";
+/** The latest quote as earlier versions kept it; read when the point log has nothing yet. */
 const KEY_LATEST = "latest";
-const KEY_DELIVERY = "delivery";
-const KEY_LOOP = "loop";
+/** Set once this object has taken over its rows of the D1 outbox that earlier versions wrote. */
+const KEY_LEGACY_OUTBOX_ADOPTED = "legacy-outbox-adopted";
 
-/** New events wait this long for company, so a busy symbol delivers them in batches rather than one by one. */
-const DELIVERY_COALESCE_MS = 50;
-const DELIVERY_BACKOFF_BASE_MS = 1_000;
-const DELIVERY_BACKOFF_CAP_MS = 60_000;
-/**
- * Undelivered events one symbol may hold. When the sink has been down long enough to fill it, the object
- * takes no new points (polls answer 503) rather than drop events: nothing stored is ever left unannounced.
- */
-export const OUTBOX_CAPACITY = 10_000;
-
-interface DeliveryState {
-  /** Consecutive failed deliveries. */
-  failures: number;
-  /** Epoch ms of the next attempt; null when nothing is pending. */
-  nextAt: number | null;
+/** A raw response by id, as far as the points that came from it need to know. */
+export interface RawRef {
+  id: string;
+  /** When the provider's answer arrived, epoch ms. */
+  fetchedAt: number;
 }
 
-/** A quote waiting to be written, and the caller waiting for it. */
-interface PendingWrite extends QuoteToRecord {
-  resolve: (latest: LatestQuote) => void;
-  reject: (error: unknown) => void;
-}
-
-/** Points per group-commit write: about 25 D1 statements, well within the per-invocation query limits. */
-const MAX_POINTS_PER_WRITE = 100;
-
-interface LoopState {
-  subscriptions: Subscriptions;
-  /** When the next poll is due; null when no job needs this symbol. */
-  dueAt: number | null;
-  /** Consecutive rate-limited polls, for backoff. */
-  rateLimitedPolls: number;
-  verifiedAt: number;
+/** What this object wrote since it woke, for the write-cost figures (`npm run bench`). */
+export interface WriteStats {
+  points: number;
+  d1Queries: number;
+  d1RowsWritten: number;
+  storageRowsWritten: number;
+  storageWrites: number;
 }
 
 /**
- * The single writer of one (provider, symbol): every poll, point, event and in-memory state of that pair
- * goes through here, so dedupe and event order are race-free. One alarm serves its timers: the polling
- * loop (for providers that quote one symbol per request) and outbox delivery.
+ * The single writer of one (provider, symbol): every poll, point, event and in-memory state of that pair goes
+ * through here, so dedupe and event order are race-free.
+ *
+ * A new point is committed to the object's own SQLite storage first (point-log.ts: the point, its event and,
+ * when the object fetched it, its raw answer, in one synchronous transaction), then announced to live streams;
+ * D1 receives the points in batches (history-flush.ts) and the sink the events in batches (delivery.ts), both
+ * from that log, so neither a D1 round trip nor the sink stands between a quote and its live clients. The
+ * object's memory holds the latest quote and the newest points (recent-points.ts: dedupe and moving averages).
+ * One alarm dispatches every timer: the polling loop (poll-loop.ts) first, then the D1 flush, then delivery.
  */
 export class SymbolObject extends DurableObject<Env> {
   private readonly config: Config;
   private readonly db: Database;
-  private sinkInstance: Sink | undefined;
   private target: SymbolTarget | undefined;
   private latestQuote: LatestQuote | undefined;
-  private delivery: DeliveryState;
-  private loop: LoopState;
+  private readonly log: PointLog;
+  private readonly delivery: EventDelivery;
+  private readonly flush: HistoryFlush;
+  private readonly loop: PollLoop;
+  /** Live price streams of this symbol (src/stream/): hibernatable sockets, recent events for resuming. */
+  private readonly streams: SymbolStreams;
+  private sinkInstance: Sink | undefined;
   /** A poll under way; concurrent requests share it rather than asking the provider twice. */
   private inflight: Promise<Outcome<LatestQuote>> | undefined;
-  /** The newest stored prices, loaded from D1 on first use, then kept up to date by every new point. */
-  private prices: PriceWindow | undefined;
-  /** Bumped by every new point, so a window loaded while one was being written is loaded again. */
-  private pointsRecorded = 0;
+  /** The newest points, loaded once per wake (D1 + the log), then kept up to date by every new point. */
+  private recent: RecentPoints | undefined;
+  private loadingRecent: Promise<RecentPoints> | undefined;
   /** Averages already stored, so repeated reads of an unchanged average write nothing. */
-  private storedAverages = new Set<string>();
-  /** Quotes waiting for the next D1 write, and that write while it runs. */
-  private readonly writeQueue: PendingWrite[] = [];
-  private writing: Promise<void> | undefined;
-  /** Events in the outbox not yet acknowledged by the sink; counted from D1 on first use. */
-  private pendingEvents: number | undefined;
-  /** Live price streams of this symbol (src/stream/): hibernatable sockets, recent events for resuming. */
-  private readonly streams = new SymbolStreams(this.ctx);
+  private readonly storedAverageKeys = new Set<string>();
+  private readonly stats = { points: 0, d1Queries: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = readConfig(env);
     this.db = database(env.DB);
     this.target = ctx.storage.kv.get<SymbolTarget>(KEY_TARGET);
-    this.latestQuote = ctx.storage.kv.get<LatestQuote>(KEY_LATEST);
-    this.delivery = ctx.storage.kv.get<DeliveryState>(KEY_DELIVERY) ?? { failures: 0, nextAt: null };
-    this.loop = ctx.storage.kv.get<LoopState>(KEY_LOOP) ?? { subscriptions: {}, dueAt: null, rateLimitedPolls: 0, verifiedAt: Date.now() };
+    this.streams = new SymbolStreams(ctx);
+    this.log = new PointLog(ctx.storage.sql, ctx.storage.kv);
+    const countQuery = () => {
+      this.stats.d1Queries++;
+    };
+    this.delivery = new EventDelivery({ log: this.log, kv: ctx.storage.kv, db: this.db, sink: () => this.sink(), countQuery });
+    this.flush = new HistoryFlush(this.log, this.db, this.config.HISTORY_FLUSH_SECONDS * 1000, (point, reason) => this.pointRefused(point, reason));
+    this.loop = new PollLoop({ env, db: this.db, kv: ctx.storage.kv, poll: () => this.poll(this.requireTarget(), false), countQuery });
+    this.latestQuote = this.latestLogged() ?? ctx.storage.kv.get<LatestQuote>(KEY_LATEST);
+    // Self-healing: whatever is waiting in the log (events, points for D1) has an alarm once the object wakes.
+    void ctx.blockConcurrencyWhile(() => this.armAlarm());
   }
 
-  /** The stored latest quote when younger than maxAgeSeconds, else a fresh one from the provider. */
+  /** The latest stored quote when younger than maxAgeSeconds, else a fresh one from the provider. */
   async latest(target: SymbolTarget, maxAgeSeconds: number): Promise<Outcome<LatestQuote>> {
     this.adopt(target);
     const latest = this.latestQuote;
@@ -111,34 +111,46 @@ export class SymbolObject extends DurableObject<Env> {
     return this.latestQuote;
   }
 
-  /** Ask the provider now; store and publish the quote if it is new. */
-  async poll(target: SymbolTarget): Promise<Outcome<LatestQuote>> {
+  /**
+   * Ask the provider now; store and publish the quote if it is new. A client's poll (`waitForHistory`) answers
+   * once the point is in D1 too, so what it was just told is in /prices/history when it looks; a job's poll
+   * leaves that to the next flush.
+   */
+  async poll(target: SymbolTarget, waitForHistory = true): Promise<Outcome<LatestQuote>> {
     this.adopt(target);
     this.inflight ??= this.fetchAndRecord().finally(() => {
       this.inflight = undefined;
     });
-    return this.inflight;
+    const outcome = await this.inflight;
+    if (!outcome.ok || !waitForHistory) return outcome;
+    try {
+      await this.flushForClient();
+    } catch (error) {
+      return failed(error);
+    }
+    return outcome;
   }
 
   /** A quote fetched by a batch round, whose raw response is stored already. */
   async ingest(target: SymbolTarget, quote: Quote, raw: RawRef): Promise<Outcome<LatestQuote>> {
     this.adopt(target);
     try {
-      await this.requireOutboxRoom();
-      return succeeded(await this.record(quote, raw));
+      return succeeded(await this.commit(quote, raw, null));
     } catch (error) {
       return failed(error);
     }
   }
 
   /**
-   * A moving average of the newest `window` stored points, from memory; stored once per new value unless
-   * `record` is false (a client without a key writes nothing).
+   * A moving average of the newest `window` stored points, from memory; stored once per new value unless `record`
+   * is false (a client without a key writes nothing). Points still waiting for the flush go to D1 first, so the
+   * points an average names are in /prices/history.
    */
   async movingAverage(target: SymbolTarget, kind: AverageKind, window: number, record = true): Promise<Outcome<MovingAverage>> {
     this.adopt(target);
     try {
-      const prices = await this.priceWindow();
+      const prices = (await this.recentPoints()).priceWindow();
+      if (record && this.log.unflushed > 0) await this.flushForClient();
       const value = computeAverage(prices, kind, window);
       const newest = prices.newest();
       if (value === undefined || !newest) {
@@ -147,7 +159,7 @@ export class SymbolObject extends DurableObject<Env> {
         });
       }
       const average: MovingAverage = { ...target, kind, window, value, asOf: newest.timestamp, points: window };
-      if (record) this.keep(average);
+      if (record) this.storeAverageOnce(average);
       return succeeded(average);
     } catch (error) {
       return failed(error);
@@ -157,18 +169,40 @@ export class SymbolObject extends DurableObject<Env> {
   /** A job needs this symbol polled every `subscription.interval` seconds (idempotent). */
   async subscribe(target: SymbolTarget, jobId: string, subscription: Subscription): Promise<void> {
     this.adopt(target);
-    this.loop.subscriptions[jobId] = subscription;
-    this.loop.dueAt ??= Date.now();
-    this.saveLoop();
+    this.loop.subscribe(jobId, subscription);
     await this.armAlarm();
   }
 
   async unsubscribe(target: SymbolTarget, jobId: string): Promise<void> {
     this.adopt(target);
-    this.loop.subscriptions = withoutJob(this.loop.subscriptions, jobId);
-    if (jobIds(this.loop.subscriptions).length === 0) this.loop.dueAt = null;
-    this.saveLoop();
+    this.loop.unsubscribe(jobId);
     await this.armAlarm();
+  }
+
+  /**
+   * The sweep (cron) found this symbol behind on delivery, or with events in the D1 outbox of an earlier
+   * version: take those over, make sure pending work has an alarm, and say how many events are waiting.
+   */
+  async resumeDelivery(target: SymbolTarget): Promise<number> {
+    this.adopt(target);
+    await this.recentPoints();
+    this.delivery.resume(Date.now());
+    if (this.log.undelivered === 0) {
+      await clearBacklog(this.db, target);
+      this.stats.d1Queries++;
+    }
+    await this.armAlarm();
+    return this.log.undelivered;
+  }
+
+  async writeStats(): Promise<WriteStats> {
+    return {
+      points: this.stats.points,
+      d1Queries: this.stats.d1Queries + this.flush.stats.d1Queries,
+      d1RowsWritten: this.flush.stats.d1RowsWritten,
+      storageRowsWritten: this.log.rowsWritten,
+      storageWrites: this.log.kvWrites,
+    };
   }
 
   /** A live price stream connecting (src/stream/protocol.ts); the only HTTP this object answers. */
@@ -184,10 +218,27 @@ export class SymbolObject extends DurableObject<Env> {
     this.streams.closed(socket);
   }
 
+  /**
+   * The one dispatcher of the object's timers: a due poll first (a delivery backlog never starves polling),
+   * then the D1 flush, then delivery within its time budget. It never throws: a throwing alarm is retried a few
+   * times and then dropped, and every step re-arms from the log's own state anyway.
+   */
   override async alarm(): Promise<void> {
-    await this.deliverDue();
-    await this.pollIfDue();
+    const target = this.target;
+    if (target) {
+      await this.step("polling", () => this.loop.pollIfDue(target));
+      await this.step("writing points to D1", () => this.flush.flushDue());
+      await this.step("event delivery", () => this.delivery.deliverDue(target));
+    }
     await this.armAlarm();
+  }
+
+  private async step(what: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      console.error(`${what} for ${this.target?.provider}:${this.target?.symbol} failed`, error);
+    }
   }
 
   private adopt(target: SymbolTarget): void {
@@ -201,190 +252,173 @@ export class SymbolObject extends DurableObject<Env> {
     return this.target;
   }
 
+  private sink(): Sink {
+    this.sinkInstance ??= createSink(this.config, { timeoutMs: this.config.EVENT_SINK_TIMEOUT_MS });
+    return this.sinkInstance;
+  }
+
   private async fetchAndRecord(): Promise<Outcome<LatestQuote>> {
     const target = this.requireTarget();
     try {
-      await this.requireOutboxRoom();
+      await this.recentPoints();
+      this.requireRoom();
       const batch = await askProvider(this.db, remoteAccount(this.env, target.provider), target.provider, [target.symbol], this.config);
       const quote = onlyQuote(batch, target);
       const raw = identifyRaw(batch.raw!, [target.symbol]);
-      return succeeded(await this.record(quote, raw, raw));
+      return succeeded(await this.commit(quote, raw, rawResponseRow(raw)));
     } catch (error) {
       return failed(error);
     }
   }
 
   /**
-   * Record a quote. Quotes that arrive while a write is under way are written together in the next D1
-   * batch (group commit): one round trip for many points, in arrival order, still by this single writer.
+   * Record a quote: validated, deduped on its quote time, then committed to the log with its event (and its raw
+   * answer, which is stored only with a new point) in one synchronous step, and announced. Everything after the
+   * first load of the recent points is synchronous, so concurrent quotes commit in arrival order.
    */
-  private record(quote: Quote, raw: RawRef, rawToStore?: StoredRaw): Promise<LatestQuote> {
-    return new Promise((resolve, reject) => {
-      this.writeQueue.push({ quote, raw, rawToStore, resolve, reject });
-      this.writing ??= this.drainWrites().finally(() => {
-        this.writing = undefined;
+  private async commit(quote: Quote, raw: RawRef, rawRow: RawResponseRow | null): Promise<LatestQuote> {
+    const recent = await this.recentPoints();
+    const now = Date.now();
+    const event = priceUpdated(quote, raw.id, now);
+    const valid = PriceEventSchema.safeParse(event);
+    if (!valid.success) {
+      throw new ApiError("provider_error", `${quote.provider} sent a quote for ${quote.symbol} that cannot be stored: ${valid.error.issues[0]?.message ?? "invalid"}`, {
+        provider: quote.provider,
       });
-    });
+    }
+    if (recent.isKnown(quote.timestamp)) return this.confirmLatest(quote, raw);
+    this.requireRoom();
+    const point = pricePointRow(quote, raw.id, event.event_id, now);
+    this.log.append({ timestamp: quote.timestamp, event: JSON.stringify(event), point, raw: rawRow, loggedAt: now });
+    this.stats.points++;
+    recent.add({ price: quote.price, timestamp: quote.timestamp });
+    // A provider may answer with an older quote than one we hold (a lagging replica): stored, but the latest stays the newest.
+    if (!this.latestQuote || quote.timestamp >= this.latestQuote.timestamp) this.latestQuote = { ...quote, rawResponseId: raw.id, checkedAt: raw.fetchedAt };
+    else this.confirmLatest(quote, raw);
+    this.streams.publish(event);
+    this.delivery.eventsCommitted(now);
+    this.flush.pointsCommitted(now);
+    await this.armAlarm();
+    return this.latestQuote;
   }
 
-  private async drainWrites(): Promise<void> {
-    while (this.writeQueue.length > 0) {
-      const batch = this.writeQueue.splice(0, MAX_POINTS_PER_WRITE);
-      let recorded: RecordedQuote[];
-      try {
-        recorded = await recordQuotes(this.db, batch);
-      } catch (error) {
-        for (const write of batch) write.reject(error);
-        continue;
-      }
-      let newPoints = 0;
-      recorded.forEach((point, index) => {
-        this.remember(point, batch[index]!.raw.fetchedAt);
-        if (point.event) {
-          newPoints++;
-          this.streams.publish(point.event);
-          this.pointRecorded(point.quote);
-        }
-        batch[index]!.resolve(this.latestQuote!);
-      });
-      // Once per write, not per point: the latest survives eviction, and events go out in batches.
-      this.ctx.storage.kv.put(KEY_LATEST, this.latestQuote);
-      if (newPoints > 0) await this.scheduleDelivery(Date.now() + DELIVERY_COALESCE_MS);
+  /**
+   * The provider answered without a newer point: the latest stored quote is confirmed fresh, and stays what it
+   * is — a corrected price at an unchanged quote time is neither stored nor served. (An object that knows no
+   * latest yet, its points having been stored by an earlier version, takes the quote's.)
+   */
+  private confirmLatest(quote: Quote, raw: RawRef): LatestQuote {
+    const latest = this.latestQuote ?? { ...quote, rawResponseId: raw.id, checkedAt: raw.fetchedAt };
+    this.latestQuote = { ...latest, checkedAt: Math.max(latest.checkedAt, raw.fetchedAt) };
+    return this.latestQuote;
+  }
+
+  private requireRoom(): void {
+    if (this.log.hasRoom()) return;
+    throw new ApiError(
+      "service_unavailable",
+      `${OUTBOX_CAPACITY} price events are waiting for the event sink; new prices are taken again once it accepts them`,
+      { retry_after: 60 },
+    );
+  }
+
+  /**
+   * A client waits for its point to reach D1. If D1 fails, the answer is 503 (retry shortly): the point is safe in
+   * the log, announced, and goes to D1 with a later flush; the retry finds it and answers it.
+   */
+  private async flushForClient(): Promise<void> {
+    try {
+      await this.flush.flushNow();
+    } catch (error) {
+      console.error("writing a client's point to D1 failed; it goes with a later flush", error);
+      throw new ApiError("service_unavailable", "the price could not be written to the history just now; retry shortly", { retry_after: 5 });
+    } finally {
+      await this.armAlarm();
     }
   }
 
-  /** The consumer of each new point: the averages' window and the outbox count follow it. */
-  private pointRecorded(quote: Quote): void {
-    this.pointsRecorded++;
-    if (this.pendingEvents !== undefined) this.pendingEvents++;
-    // An out-of-order point belongs inside the window: reload it from D1 on the next read.
-    if (this.prices && !this.prices.push({ price: quote.price, timestamp: quote.timestamp })) this.prices = undefined;
-  }
-
-  private async priceWindow(): Promise<PriceWindow> {
+  /** D1 refuses this point for good: it stays announced, and is kept (with the reason) among the dead letters. */
+  private async pointRefused(point: LoggedPoint, reason: string): Promise<void> {
     const target = this.requireTarget();
-    while (!this.prices) {
-      const before = this.pointsRecorded;
-      const loaded = PriceWindow.fromNewestFirst(await readRecentPoints(this.db, target.symbol, target.provider, MAX_WINDOW));
-      if (this.pointsRecorded === before) this.prices = loaded;
-    }
-    return this.prices;
+    await storeDeadLetter(this.db, { eventId: point.point?.eventId ?? `seq-${point.seq}`, ...target, payload: JSON.stringify(point.point), reason: reason.slice(0, 500), attempts: 0, deadAt: Date.now() });
+    this.stats.d1Queries++;
   }
 
-  private keep(average: MovingAverage): void {
+  private recentPoints(): Promise<RecentPoints> {
+    if (this.recent) return Promise.resolve(this.recent);
+    this.loadingRecent ??= this.loadRecentPoints()
+      .catch((error: unknown) => {
+        // D1 failing is the service being unable to take the price now, never a client's fault.
+        console.error("loading the newest points failed", error);
+        throw new ApiError("service_unavailable", "the price could not be stored just now; retry shortly", { retry_after: 5 });
+      })
+      .finally(() => {
+        this.loadingRecent = undefined;
+      });
+    return this.loadingRecent;
+  }
+
+  /** One D1 round trip: the newest stored points and, the first time, the events an earlier version left in D1's outbox. */
+  private async loadRecentPoints(): Promise<RecentPoints> {
+    const target = this.requireTarget();
+    const recentQuery = readRecentPoints(this.db, target.symbol, target.provider, MAX_WINDOW);
+    let stored;
+    if (this.ctx.storage.kv.get<boolean>(KEY_LEGACY_OUTBOX_ADOPTED)) {
+      stored = await recentQuery;
+      this.stats.d1Queries++;
+    } else {
+      const [points, legacy] = await this.db.batch([recentQuery, readLegacyOutbox(this.db, target, OUTBOX_CAPACITY)]);
+      this.stats.d1Queries += 2;
+      stored = points;
+      await this.adoptLegacyOutbox(target, legacy);
+    }
+    const logged = this.log.newestPoints(MAX_WINDOW).flatMap((row) => (row.point ? [{ price: row.point.price, timestamp: row.timestamp }] : []));
+    this.recent = new RecentPoints([...stored, ...logged]);
+    return this.recent;
+  }
+
+  /** Events an earlier version left in D1's outbox go first into this object's log, in their order, once. */
+  private async adoptLegacyOutbox(target: SymbolTarget, legacy: readonly { id: number; payload: string; createdAt: number }[]): Promise<void> {
+    for (const row of legacy) {
+      this.log.append({ timestamp: 0, event: row.payload, point: null, raw: null, loggedAt: row.createdAt });
+    }
+    const last = legacy[legacy.length - 1];
+    if (last) {
+      await deleteLegacyOutbox(this.db, target, last.id);
+      this.stats.d1Queries++;
+      this.delivery.eventsCommitted(Date.now());
+    }
+    this.ctx.storage.kv.put(KEY_LEGACY_OUTBOX_ADOPTED, true);
+  }
+
+  /** The newest point of the log, as the latest quote, when the log holds any. */
+  private latestLogged(): LatestQuote | undefined {
+    const [newest] = this.log.newestPoints(1);
+    return newest?.point ? latestOf(newest.point, newest.loggedAt) : undefined;
+  }
+
+  private storeAverageOnce(average: MovingAverage): void {
     const key = `${average.kind}:${average.window}:${average.asOf}`;
-    if (this.storedAverages.has(key)) return;
-    if (this.storedAverages.size >= 1000) this.storedAverages.clear();
-    this.storedAverages.add(key);
+    if (this.storedAverageKeys.has(key)) return;
+    if (this.storedAverageKeys.size >= 1000) this.storedAverageKeys.clear();
+    this.storedAverageKeys.add(key);
     // Not awaited: the answer does not wait for the history of answers to be written.
     this.ctx.waitUntil(
       storeMovingAverage(this.db, average).catch((error: unknown) => {
-        this.storedAverages.delete(key);
+        this.storedAverageKeys.delete(key);
         console.error("storing a moving average failed", error);
       }),
     );
   }
 
-  private async requireOutboxRoom(): Promise<void> {
-    this.pendingEvents ??= await countPending(this.db, this.requireTarget());
-    if (this.pendingEvents >= OUTBOX_CAPACITY) {
-      throw new ApiError(
-        "service_unavailable",
-        `${OUTBOX_CAPACITY} price events are waiting for the event sink; new prices are taken again once it accepts them`,
-        { retry_after: 60 },
-      );
-    }
-  }
-
-  private remember(recorded: RecordedQuote, checkedAt: number): void {
-    const { quote } = recorded;
-    const previous = this.latestQuote;
-    // A provider may answer with an older quote than one we hold (a lagging replica); keep the newest.
-    const keepPrevious = previous !== undefined && previous.timestamp > quote.timestamp;
-    this.latestQuote = keepPrevious
-      ? { ...previous, checkedAt }
-      : {
-          symbol: quote.symbol,
-          provider: quote.provider,
-          price: quote.price,
-          timestamp: quote.timestamp,
-          ...quoteDetails(quote),
-          rawResponseId: recorded.rawResponseId,
-          checkedAt,
-        };
-  }
-
-  // --- polling loop -------------------------------------------------------------------------------------
-
-  private async pollIfDue(): Promise<void> {
-    const { dueAt } = this.loop;
-    if (dueAt === null || dueAt > Date.now() || !this.target) return;
-    await this.dropStoppedJobs();
-    const interval = loopInterval(this.loop.subscriptions);
-    if (interval === null) {
-      this.loop.dueAt = null;
-      this.saveLoop();
-      return;
-    }
-    const outcome = await this.poll(this.target);
-    const polled = { ...this.target, subscriptions: this.loop.subscriptions };
-    const timing = { dueAt, rateLimitedInARow: this.loop.rateLimitedPolls };
-    const next = await afterOwnPoll(this.env, this.db, polled, outcome.ok ? undefined : outcome.error, timing, interval);
-    this.loop.dueAt = next.dueAt;
-    this.loop.rateLimitedPolls = next.rateLimitedInARow;
-    this.saveLoop();
-  }
-
-  private async dropStoppedJobs(): Promise<void> {
-    const now = Date.now();
-    const stopped = await stoppedJobs(this.db, jobIds(this.loop.subscriptions), this.loop.verifiedAt, now);
-    if (!stopped) return;
-    this.loop.subscriptions = withoutJobs(this.loop.subscriptions, stopped);
-    this.loop.verifiedAt = now;
-  }
-
-  private saveLoop(): void {
-    this.ctx.storage.kv.put(KEY_LOOP, this.loop);
-  }
-
-  // --- event delivery -----------------------------------------------------------------------------------
-
-  private sink(): Sink {
-    this.sinkInstance ??= createSink(this.config, { timeoutMs: this.config.EVENT_SINK_TIMEOUT_MS });
-    return this.sinkInstance;
-  }
-
-  private async scheduleDelivery(at: number): Promise<void> {
-    // While backing off from a failing sink, new events wait for the retry rather than hammer the sink.
-    if (this.delivery.nextAt !== null && (this.delivery.nextAt <= at || this.delivery.failures > 0)) return;
-    this.setDelivery({ ...this.delivery, nextAt: at });
-    await this.armAlarm();
-  }
-
-  private setDelivery(state: DeliveryState): void {
-    this.delivery = state;
-    this.ctx.storage.kv.put(KEY_DELIVERY, state);
-  }
-
-  private async deliverDue(): Promise<void> {
-    if (this.delivery.nextAt === null || this.delivery.nextAt > Date.now() || !this.target) return;
-    try {
-      const result = await deliverOutbox(this.db, this.sink(), this.target);
-      if (this.pendingEvents !== undefined) this.pendingEvents = Math.max(0, this.pendingEvents - result.delivered);
-      this.setDelivery({ failures: 0, nextAt: result.more ? Date.now() : null });
-    } catch (error) {
-      const failures = this.delivery.failures + 1;
-      const retryAfterMs = error instanceof SinkError ? (error.retryAfterMs ?? 0) : 0;
-      const delay = Math.max(retryAfterMs, backoffDelay(failures, DELIVERY_BACKOFF_BASE_MS, DELIVERY_BACKOFF_CAP_MS));
-      console.warn(
-        `event delivery for ${this.target.provider}:${this.target.symbol} failed (attempt ${failures}); retrying in ${delay} ms: ${String(error)}`,
-      );
-      this.setDelivery({ failures, nextAt: Date.now() + delay });
-    }
-  }
-
   private async armAlarm(): Promise<void> {
-    await armEarliest(this.ctx.storage, [this.delivery.nextAt, this.loop.dueAt]);
+    await armEarliest(this.ctx.storage, [this.loop.dueAt, this.flush.dueAt, this.delivery.dueAt]);
   }
+}
 
+/** A logged point as the latest quote: every field of the quote the point carries, plus when it was confirmed. */
+function latestOf(point: PricePointRow, checkedAt: number): LatestQuote {
+  const { eventId: _eventId, createdAt: _createdAt, ...quote } = point;
+  // The object's own log, written from a Quote by pricePointRow: its provider is a provider name.
+  return { ...quote, checkedAt } as LatestQuote;
 }

@@ -121,7 +121,8 @@ describe("polling loops", () => {
       return current;
     }, 15_000);
     expect(recovered.last_error).toMatch(/provider_(error|timeout)/);
-    expect(await storedPoints(symbol, "finnhub")).toBe(1);
+    // Points reach D1 at the object's next flush (HISTORY_FLUSH_SECONDS).
+    await eventually(async () => expect(await storedPoints(symbol, "finnhub")).toBe(1));
     const latest = await call(`/prices/latest?symbol=${symbol}&provider=finnhub`);
     expect(latest.status).toBe(200);
     await stopJob(id);
@@ -156,7 +157,7 @@ describe("polling loops", () => {
     expect(ours).toHaveLength(Math.ceil(200 / 100));
     const asked = ours.flatMap((request) => JSON.parse(new URL(request.url, "http://x").searchParams.get("symbols")!) as string[]);
     expect(asked.sort()).toEqual([...symbols].sort());
-    expect(await storedPoints(marker, "binance")).toBe(1);
+    await eventually(async () => expect(await storedPoints(marker, "binance")).toBe(1));
     const latest = await call<{ price: number }>(`/prices/latest?symbol=${marker}&provider=binance`);
     expect(latest.body.price).toBe(100.5);
     await stopJob(id);

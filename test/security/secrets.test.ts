@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from
 import { symbolObject } from "../../src/objects/symbol";
 import { createApp } from "../../src/app";
 import { ConfigSchema, readConfig } from "../../src/env";
-import { deliverOutbox } from "../../src/events/outbox";
 import { priceUpdated } from "../../src/events/price-events";
 import { createSink } from "../../src/events/sinks";
 import { alphaVantage } from "../../src/providers/alpha-vantage";
@@ -22,7 +21,8 @@ import { fetchQuotes, redactUrl } from "../../src/providers/http";
 import type { Provider } from "../../src/providers/provider";
 import { providerConfig } from "../../src/providers/registry";
 import { database } from "../../src/store/db";
-import { outbox } from "../../src/store/schema";
+import { EventDelivery } from "../../src/symbol/delivery";
+import { PointLog } from "../../src/symbol/point-log";
 import { BASE, uniqueSymbol } from "../support/api";
 import { fixtureServerUrl, whenRequested } from "../support/scenario";
 
@@ -233,7 +233,7 @@ describe("sink credentials", () => {
   ];
 
   for (const broker of brokers) {
-    it(`${broker.sink}: a broker that echoes the credentials fails delivery without them, in the error and in the outbox`, async () => {
+    it(`${broker.sink}: a broker that echoes the credentials fails delivery without them, in the error and in what the outbox logs and stores`, async () => {
       const tag = crypto.randomUUID();
       const [user, password] = broker.held as [string, string];
       const echo = `user ${user} password ${password} basic ${btoa(`${user}:${password}`)}`;
@@ -241,18 +241,26 @@ describe("sink credentials", () => {
       const config = ConfigSchema.parse({ EVENT_SINK: broker.sink, ...broker.settings, [broker.url]: `${fixtureServerUrl()}/${tag}` });
       const target = { provider: "synthetic" as const, symbol: uniqueSymbol("SNK") };
       const event = priceUpdated({ ...target, price: 10, timestamp: Date.now() }, "raw-secrets-test");
-      const db = database(env.DB);
-      await db.insert(outbox).values({ eventId: event.event_id, symbol: target.symbol, provider: target.provider, payload: JSON.stringify(event), createdAt: Date.now() });
 
-      const error = await failureOf(deliverOutbox(db, createSink(config), target));
+      const error = await failureOf(createSink(config).publish([event]));
 
       expect(error.name).toBe("SinkError");
       expect(error.message).toContain("401");
       expect(error.message, "the broker's words are kept, minus the credentials").toContain("REDACTED");
       expectNoSecret("the sink error", error.message);
-      const row = await env.DB.prepare("SELECT attempts, last_error FROM outbox WHERE event_id = ?").bind(event.event_id).first<{ attempts: number; last_error: string }>();
-      expect(row?.attempts).toBe(1);
-      expectNoSecret("outbox.last_error", row?.last_error ?? "");
+      // The same failure through a symbol object's delivery: it keeps the event, logs and records the failure.
+      const stub = env.SYMBOL_OBJECT.get(env.SYMBOL_OBJECT.newUniqueId());
+      await runInDurableObject(stub, async (_instance, state) => {
+        const log = new PointLog(state.storage.sql, state.storage.kv);
+        log.append({ timestamp: Date.now(), event: JSON.stringify(event), point: null, raw: null, loggedAt: Date.now() });
+        const delivery = new EventDelivery({ log, kv: state.storage.kv, db: database(env.DB), sink: () => createSink(config), countQuery: () => undefined });
+        delivery.eventsCommitted(Date.now());
+        await delivery.deliverDue(target, Date.now() + 1_000);
+        expect(log.undelivered).toBe(1);
+      });
+      expect(printed.some((line) => line.includes(target.symbol) && line.includes("401"))).toBe(true);
+      expectNoSecret("the console", printed.join("\n"));
+      expectNoSecret("the stored rows", await everyStoredRow());
     });
   }
 

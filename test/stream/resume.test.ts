@@ -30,7 +30,7 @@ describe("resuming a stream with Last-Event-ID", () => {
     await stopJob(job);
     await again.close();
 
-    expect(resumed.map(pointOf)).toEqual(pointsBetween(await storedHistory(symbol), lastSeen!.timestamp, resumed.at(-1)!.timestamp));
+    expect(resumed.map(pointOf)).toEqual(pointsBetween(await storedHistory(symbol, "synthetic", resumed.at(-1)!.timestamp), lastSeen!.timestamp, resumed.at(-1)!.timestamp));
   });
 
   it("resumes every symbol of a multi-symbol stream, not only the one the event belongs to", async () => {
@@ -57,7 +57,7 @@ describe("resuming a stream with Last-Event-ID", () => {
       const lastSeen = seen.filter((event) => event.symbol === symbol).at(-1)!;
       const resumed = again.priceEvents().filter((event) => event.symbol === symbol);
       // Nothing missed; a few events from just before the resume point may come again (at least once).
-      const expected = pointsBetween(await storedHistory(symbol), lastSeen.timestamp, resumed.at(-1)!.timestamp);
+      const expected = pointsBetween(await storedHistory(symbol, "synthetic", resumed.at(-1)!.timestamp), lastSeen.timestamp, resumed.at(-1)!.timestamp);
       expect(resumed.map(pointOf)).toEqual(expect.arrayContaining(expected));
       expect(resumed.map(pointOf).filter((point) => point.timestamp > lastSeen.timestamp)).toEqual(expected);
     }

@@ -32,7 +32,7 @@ describe("GET /prices/stream as Server-Sent Events", () => {
     }
     expect(events.every((event) => event.symbol === symbol && event.provider === "synthetic")).toBe(true);
     // Every point stored while the client listened, in order, and nothing else.
-    const stored = await storedHistory(symbol);
+    const stored = await storedHistory(symbol, "synthetic", events.at(-1)!.timestamp);
     expect(events.map(pointOf)).toEqual(pointsBetween(stored, undefined, events.at(-1)!.timestamp));
     // The very events the Kafka sink is given, not look-alikes.
     const delivered = await waitForEvents(symbol, events.length);
@@ -53,7 +53,7 @@ describe("GET /prices/stream as Server-Sent Events", () => {
 
     for (const symbol of symbols) {
       const events = client.priceEvents().filter((event) => event.symbol === symbol);
-      expect(events.map(pointOf)).toEqual(pointsBetween(await storedHistory(symbol), undefined, events.at(-1)!.timestamp));
+      expect(events.map(pointOf)).toEqual(pointsBetween(await storedHistory(symbol, "synthetic", events.at(-1)!.timestamp), undefined, events.at(-1)!.timestamp));
     }
   });
 

@@ -19,7 +19,7 @@ describe("GET /prices/stream as a WebSocket (Upgrade: websocket)", () => {
     socket.socket.close(1000, "done");
     await sse.close();
 
-    expect(events.map(pointOf)).toEqual(pointsBetween(await storedHistory(symbol), undefined, events.at(-1)!.timestamp));
+    expect(events.map(pointOf)).toEqual(pointsBetween(await storedHistory(symbol, "synthetic", events.at(-1)!.timestamp), undefined, events.at(-1)!.timestamp));
     expect(events.map((event) => event.event_id)).toEqual(sse.priceEvents().slice(0, events.length).map((event) => event.event_id));
   });
 
@@ -44,6 +44,6 @@ describe("GET /prices/stream as a WebSocket (Upgrade: websocket)", () => {
     await stopJob(job);
     again.socket.close(1000, "done");
 
-    expect(resumed.map(pointOf)).toEqual(pointsBetween(await storedHistory(symbol), seen!.timestamp, resumed.at(-1)!.timestamp));
+    expect(resumed.map(pointOf)).toEqual(pointsBetween(await storedHistory(symbol, "synthetic", resumed.at(-1)!.timestamp), seen!.timestamp, resumed.at(-1)!.timestamp));
   });
 });

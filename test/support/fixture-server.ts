@@ -132,7 +132,7 @@ export class FixtureServer {
     const rule = this.rules.find((r) => target.includes(r.match) && (!r.method || r.method === request.method));
     if (!rule) return sendJson(response, 404, { unmatched: target });
     const scripted = rule.responses[Math.min(rule.served++, rule.responses.length - 1)] ?? {};
-    await this.respond(response, scripted.brokerAck ? this.brokerAck(scripted.brokerAck, target, body) : scripted);
+    await this.respond(response, scripted.brokerAck ? { ...this.brokerAck(scripted.brokerAck, target, body), delayMs: scripted.delayMs } : scripted);
   }
 
   private nextOffset = 0;

@@ -1,5 +1,6 @@
 /** What a stream's events are checked against: the stored points, as GET /prices/history answers them. */
 import type { PriceEvent } from "../../src/schemas/price-event";
+import { vi } from "vitest";
 import { call } from "./api";
 
 export interface StoredPoint {
@@ -7,11 +8,21 @@ export interface StoredPoint {
   timestamp: string;
 }
 
-/** The stored points of a symbol, oldest first. */
-export async function storedHistory(symbol: string, provider = "synthetic"): Promise<StoredPoint[]> {
-  const answer = await call<{ points: StoredPoint[] }>(`/prices/history?symbol=${symbol}&provider=${provider}&limit=1000`);
-  if (answer.status !== 200) throw new Error(`history of ${symbol} answered ${answer.status}`);
-  return [...answer.body.points].reverse();
+/**
+ * The stored points of a symbol, oldest first. With `through`, once history holds the point of that time: history
+ * receives a symbol's points at its object's next flush (HISTORY_FLUSH_SECONDS), after streams have them.
+ */
+export async function storedHistory(symbol: string, provider = "synthetic", through?: string): Promise<StoredPoint[]> {
+  return vi.waitFor(
+    async () => {
+      const answer = await call<{ points: StoredPoint[] }>(`/prices/history?symbol=${symbol}&provider=${provider}&limit=1000`);
+      if (answer.status !== 200) throw new Error(`history of ${symbol} answered ${answer.status}`);
+      const points = [...answer.body.points].reverse();
+      if (through !== undefined && !((points.at(-1)?.timestamp ?? "") >= through)) throw new Error(`history of ${symbol} has not reached ${through} yet`);
+      return points;
+    },
+    { timeout: 10_000, interval: 100 },
+  );
 }
 
 /** An event as the point it announces. */

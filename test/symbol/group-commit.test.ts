@@ -4,6 +4,7 @@ import { symbolObject } from "../../src/objects/symbol";
 import { settled } from "../../src/objects/outcome";
 import { uniqueSymbol } from "../support/api";
 import { waitForEvents } from "../support/events";
+import { eventually } from "../support/jobs";
 
 const BASE = Date.parse("2024-03-20T15:00:00Z");
 
@@ -19,8 +20,11 @@ describe("the symbol object's writes", () => {
     const outcomes = await Promise.all([...quotes, quotes[10]!].map((quote) => stub.ingest(target, quote, raw)));
 
     expect(outcomes.every((outcome) => settled(outcome).ok)).toBe(true);
-    const stored = await env.DB.prepare("SELECT ts, price FROM price_points WHERE symbol = ? ORDER BY ts").bind(symbol).all<{ ts: number; price: number }>();
-    expect(stored.results).toEqual(quotes.map((quote) => ({ ts: quote.timestamp, price: quote.price })));
+    // In D1 at the object's next flush (HISTORY_FLUSH_SECONDS).
+    await eventually(async () => {
+      const stored = await env.DB.prepare("SELECT ts, price FROM price_points WHERE symbol = ? ORDER BY ts").bind(symbol).all<{ ts: number; price: number }>();
+      expect(stored.results).toEqual(quotes.map((quote) => ({ ts: quote.timestamp, price: quote.price })));
+    });
     const events = await waitForEvents(symbol, 60);
     expect(events.map((event) => event.value.price)).toEqual(quotes.map((quote) => quote.price));
   });

@@ -9,6 +9,13 @@ export const HealthSchema = z
     providers: z
       .record(z.string(), z.enum(["ok", "rate_limited", "failing", "unknown", "offline"]))
       .openapi({ description: "Each provider's health; a rate-limited provider does not make the service degraded" }),
+    events: z
+      .object({
+        dead_letters: z.number().int().openapi({ description: "Events that can never be delivered, listed by GET /events/dead-letters" }),
+        symbols_behind: z.number().int().openapi({ description: "Symbols whose event delivery is failing and retrying" }),
+      })
+      .nullable()
+      .openapi({ description: "null when D1 cannot say" }),
   })
   .openapi("Health");
 

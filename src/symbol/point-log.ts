@@ -1,0 +1,168 @@
+import type { PricePointRow, RawResponseRow } from "../store/prices";
+
+/**
+ * Undelivered or unflushed points one symbol may hold. When the sink (or D1) has been down long enough to fill
+ * it, the object takes no new points (polls answer 503) rather than drop any: nothing stored is ever left
+ * unannounced or out of the history.
+ */
+export const OUTBOX_CAPACITY = 10_000;
+
+const TABLE = "point_log";
+const KEY_FLUSHED = "log.flushed-through";
+const KEY_DELIVERED = "log.delivered-through";
+
+/** One committed point as the log holds it. */
+export interface LoggedPoint {
+  /** Commit order within this object: event order, flush order. */
+  seq: number;
+  /** Quote time, epoch ms. */
+  timestamp: number;
+  /** The price.updated event's JSON; its delivery is what the outbox side of the log tracks. */
+  event: string;
+  /** The price_points row for D1; null for an event taken over from the D1 outbox (its point is there already). */
+  point: PricePointRow | null;
+  /** The raw answer the point came from, when the object fetched it itself (a batch round stores its own). */
+  raw: RawResponseRow | null;
+  /** When the object committed it, epoch ms. */
+  loggedAt: number;
+}
+
+interface LogRow extends Record<string, SqlStorageValue> {
+  seq: number;
+  ts: number;
+  event: string;
+  point: string | null;
+  raw: string | null;
+  logged_at: number;
+}
+
+/**
+ * The symbol object's own SQLite storage as the first durable home of every point and as its outbox: a point is
+ * committed here, synchronously and in one transaction with its event, before anyone can see it. Two cursors say
+ * how far the log went out: `flushedThrough` (points written to D1) and `deliveredThrough` (events acknowledged
+ * by the sink). The log is a ring of OUTBOX_CAPACITY slots (slot = seq mod capacity) overwritten in place, so a
+ * point costs one row written here and the log never grows past its bound.
+ */
+export class PointLog {
+  private nextSeq: number;
+  private flushed: number;
+  private delivered: number;
+  /** Rows written by this object's own SQL statements, for the write-cost figures (writeStats). */
+  rowsWritten = 0;
+  kvWrites = 0;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly kv: SyncKvStorage,
+  ) {
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS ${TABLE} (slot INTEGER PRIMARY KEY, seq INTEGER NOT NULL, ts INTEGER NOT NULL, event TEXT NOT NULL, point TEXT, raw TEXT, logged_at INTEGER NOT NULL)`,
+    );
+    this.nextSeq = (sql.exec<{ seq: number | null }>(`SELECT max(seq) AS seq FROM ${TABLE}`).one().seq ?? 0) + 1;
+    this.flushed = kv.get<number>(KEY_FLUSHED) ?? 0;
+    this.delivered = kv.get<number>(KEY_DELIVERED) ?? 0;
+  }
+
+  get newestSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  get deliveredThrough(): number {
+    return this.delivered;
+  }
+
+  get flushedThrough(): number {
+    return this.flushed;
+  }
+
+  /** Events not yet acknowledged by the sink. */
+  get undelivered(): number {
+    return this.newestSeq - this.delivered;
+  }
+
+  /** Points not yet written to D1. */
+  get unflushed(): number {
+    return this.newestSeq - this.flushed;
+  }
+
+  /** Whether one more point fits: its slot must hold nothing that still has to go out. */
+  hasRoom(): boolean {
+    return this.newestSeq - Math.min(this.flushed, this.delivered) < OUTBOX_CAPACITY;
+  }
+
+  /** Commit one point and its event. The caller checked hasRoom(). */
+  append(entry: Omit<LoggedPoint, "seq">): number {
+    const seq = this.nextSeq++;
+    const cursor = this.sql.exec(
+      `INSERT INTO ${TABLE} (slot, seq, ts, event, point, raw, logged_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (slot) DO UPDATE SET seq = excluded.seq, ts = excluded.ts, event = excluded.event, point = excluded.point,
+         raw = excluded.raw, logged_at = excluded.logged_at`,
+      seq % OUTBOX_CAPACITY,
+      seq,
+      entry.timestamp,
+      entry.event,
+      entry.point === null ? null : JSON.stringify(entry.point),
+      entry.raw === null ? null : JSON.stringify(entry.raw),
+      entry.loggedAt,
+    );
+    this.rowsWritten += cursor.rowsWritten;
+    return seq;
+  }
+
+  /** The oldest events after the delivery cursor, in commit order. */
+  eventsToDeliver(limit: number): LoggedPoint[] {
+    return this.after(this.delivered, limit);
+  }
+
+  /** The oldest points after the flush cursor, in commit order. */
+  pointsToFlush(limit: number): LoggedPoint[] {
+    return this.after(this.flushed, limit);
+  }
+
+  markDelivered(throughSeq: number): void {
+    if (throughSeq <= this.delivered) return;
+    this.delivered = throughSeq;
+    this.kv.put(KEY_DELIVERED, throughSeq);
+    this.kvWrites++;
+  }
+
+  markFlushed(throughSeq: number): void {
+    if (throughSeq <= this.flushed) return;
+    this.flushed = throughSeq;
+    this.kv.put(KEY_FLUSHED, throughSeq);
+    this.kvWrites++;
+  }
+
+  /** When the oldest undelivered event was committed; undefined when all are delivered. */
+  oldestUndeliveredAt(): number | undefined {
+    return this.eventsToDeliver(1)[0]?.loggedAt;
+  }
+
+  /** Every point the log still holds (delivered and flushed ones too, until their slot is reused), newest quote first. */
+  newestPoints(limit: number): LoggedPoint[] {
+    return this.rows(`SELECT seq, ts, event, point, raw, logged_at FROM ${TABLE} ORDER BY ts DESC LIMIT ?`, limit);
+  }
+
+  /** An event the log still holds, by id (a stream resuming after it). */
+  findEvent(eventId: string): LoggedPoint | undefined {
+    return this.rows(`SELECT seq, ts, event, point, raw, logged_at FROM ${TABLE} WHERE json_extract(event, '$.event_id') = ?`, eventId)[0];
+  }
+
+  private after(seq: number, limit: number): LoggedPoint[] {
+    return this.rows(`SELECT seq, ts, event, point, raw, logged_at FROM ${TABLE} WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit);
+  }
+
+  private rows(query: string, ...bindings: SqlStorageValue[]): LoggedPoint[] {
+    return this.sql
+      .exec<LogRow>(query, ...bindings)
+      .toArray()
+      .map((row) => ({
+        seq: row.seq,
+        timestamp: row.ts,
+        event: row.event,
+        point: row.point === null ? null : (JSON.parse(row.point) as PricePointRow),
+        raw: row.raw === null ? null : (JSON.parse(row.raw) as RawResponseRow),
+        loggedAt: row.logged_at,
+      }));
+  }
+}
