@@ -148,8 +148,9 @@ describe("polling loops", () => {
     });
     const id = await startJob({ symbols, interval: 3600, provider: "binance" });
 
-    // The job's first round runs on the coordinator's alarm right away.
-    await eventually(async () => expect(await job(id)).toMatchObject({ runs: 200, errors: 0, last_error: null }));
+    // The job's first round runs on the coordinator's alarm right away; 200 symbol objects wake for it, which
+    // takes seconds on a loaded 2-core machine.
+    await eventually(async () => expect(await job(id)).toMatchObject({ runs: 200, errors: 0, last_error: null }), 25_000);
 
     const ours = (await requestsMatching("/binance/api/v3/ticker/price?symbols=")).filter((request) =>
       symbols.some((symbol) => decodeURIComponent(request.url).includes(`"${symbol}"`)),
@@ -161,7 +162,7 @@ describe("polling loops", () => {
     const latest = await call<{ price: number }>(`/prices/latest?symbol=${marker}&provider=binance`);
     expect(latest.body.price).toBe(100.5);
     await stopJob(id);
-  });
+  }, 40_000);
 });
 
 describe("cron watchdog", () => {
