@@ -71,6 +71,8 @@ export const ConfigSchema = z.object({
   KAFKA_REST_API_KEY: optionalText,
   KAFKA_REST_API_SECRET: optionalText,
   RAW_RETENTION_DAYS: positiveInt(30),
+  /** The D1 database size limit, for the warning in /health (10 GB on Workers Paid, 500 MB on Free). */
+  D1_DATABASE_LIMIT_MB: positiveInt(10_240),
   /** Days a stopped job stays listed (GET /prices/poll?status=stopped) before the cron deletes it. */
   JOB_RETENTION_DAYS: positiveInt(30),
   HISTORY_FLUSH_SECONDS: positiveInt(10),

@@ -16,6 +16,14 @@ export const HealthSchema = z
       })
       .nullable()
       .openapi({ description: "null when D1 cannot say" }),
+    storage: z
+      .object({
+        database_bytes: z.number().int(),
+        limit_bytes: z.number().int().openapi({ description: "D1_DATABASE_LIMIT_MB" }),
+        warning: z.string().nullable().openapi({ description: "Set from 80 % of the limit: every write fails beyond it" }),
+      })
+      .nullable()
+      .openapi({ description: "The D1 database's size; null when D1 cannot say" }),
   })
   .openapi("Health");
 
