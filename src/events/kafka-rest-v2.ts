@@ -1,6 +1,6 @@
 import { z } from "zod";
 import {
-  basicAuthorization,
+  proxyCredentials,
   DEFAULT_SINK_TIMEOUT_MS,
   httpStatusOfErrorCode,
   isRetryableStatus,
@@ -63,11 +63,10 @@ export class KafkaRestV2Sink implements Sink {
   constructor(settings: KafkaRestV2Settings, options: SinkOptions = {}) {
     this.url = joinUrl(settings.url, "topics", settings.topic);
     this.headers = { "content-type": KAFKA_JSON_V2, accept: "application/vnd.kafka.v2+json, application/json" };
-    const authorization =
-      settings.apiKey && settings.apiSecret ? basicAuthorization(settings.apiKey, settings.apiSecret) : undefined;
+    const { authorization, secrets } = proxyCredentials(settings.apiKey, settings.apiSecret);
     if (authorization) this.headers.authorization = authorization;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
-    this.secrets = [settings.apiSecret, settings.apiKey, authorization?.slice("Basic ".length)];
+    this.secrets = secrets;
   }
 
   async publish(events: readonly SinkEvent[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import {
-  basicAuthorization,
+  proxyCredentials,
   DEFAULT_SINK_TIMEOUT_MS,
   httpStatusOfErrorCode,
   isRecordRejection,
@@ -75,11 +75,10 @@ export class KafkaRestV3Sink implements Sink {
   constructor(settings: KafkaRestV3Settings, options: SinkOptions = {}) {
     this.url = joinUrl(settings.url, "v3", "clusters", settings.clusterId, "topics", settings.topic, "records");
     this.headers = { "content-type": "application/json", accept: "application/json" };
-    const authorization =
-      settings.apiKey && settings.apiSecret ? basicAuthorization(settings.apiKey, settings.apiSecret) : undefined;
+    const { authorization, secrets } = proxyCredentials(settings.apiKey, settings.apiSecret);
     if (authorization) this.headers.authorization = authorization;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
-    this.secrets = [settings.apiSecret, settings.apiKey, authorization?.slice("Basic ".length)];
+    this.secrets = secrets;
   }
 
   async publish(events: readonly SinkEvent[]): Promise<void> {

@@ -80,6 +80,15 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
 }
 
 /** `Basic base64(user:password)`, UTF-8 safe. */
+/**
+ * A Kafka REST proxy's optional API key and secret: the Authorization header when both are set, and every
+ * form of them that must never appear in an error or a log.
+ */
+export function proxyCredentials(apiKey: string | undefined, apiSecret: string | undefined): { authorization: string | undefined; secrets: (string | undefined)[] } {
+  const authorization = apiKey && apiSecret ? basicAuthorization(apiKey, apiSecret) : undefined;
+  return { authorization, secrets: [apiSecret, apiKey, authorization?.slice("Basic ".length)] };
+}
+
 export function basicAuthorization(user: string, password: string): string {
   const bytes = new TextEncoder().encode(`${user}:${password}`);
   let binary = "";
