@@ -27,7 +27,7 @@ export function priceBody(quote: LatestQuote): Price {
 }
 
 export const PricePointSchema = z
-  .object({ price: z.number(), timestamp: IsoTimeSchema })
+  .object({ price: z.number(), timestamp: IsoTimeSchema, ...quoteDetailFields })
   .openapi("PricePoint");
 
 export const HistorySchema = z

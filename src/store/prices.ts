@@ -1,6 +1,6 @@
 import { and, desc, eq, getTableColumns, getTableName, gte, lte, lt } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
-import type { Quote, RawResponse } from "../providers/provider";
+import type { Quote, QuoteDetails, RawResponse } from "../providers/provider";
 import type { Database } from "./db";
 import { pricePoints, rawResponses } from "./schema";
 
@@ -92,6 +92,24 @@ export interface StoredPoint {
   timestamp: number;
 }
 
+/** A stored point with its full quote's details, as history answers it. */
+export interface StoredQuotePoint extends StoredPoint, QuoteDetails {}
+
+const quotePointColumns = {
+  price: pricePoints.price,
+  timestamp: pricePoints.timestamp,
+  currency: pricePoints.currency,
+  open: pricePoints.open,
+  high: pricePoints.high,
+  low: pricePoints.low,
+  previousClose: pricePoints.previousClose,
+  change: pricePoints.change,
+  changePercent: pricePoints.changePercent,
+  volume: pricePoints.volume,
+  exchange: pricePoints.exchange,
+  marketState: pricePoints.marketState,
+};
+
 /** Newest first. */
 export function readRecentPoints(db: Database, symbol: string, provider: string, limit: number) {
   return db
@@ -111,12 +129,12 @@ export interface HistoryQuery {
 }
 
 /** Newest first, within [from, to]. */
-export async function readHistory(db: Database, query: HistoryQuery): Promise<StoredPoint[]> {
+export async function readHistory(db: Database, query: HistoryQuery): Promise<StoredQuotePoint[]> {
   const conditions = [eq(pricePoints.symbol, query.symbol), eq(pricePoints.provider, query.provider)];
   if (query.from !== undefined) conditions.push(gte(pricePoints.timestamp, query.from));
   if (query.to !== undefined) conditions.push(lte(pricePoints.timestamp, query.to));
   return db
-    .select({ price: pricePoints.price, timestamp: pricePoints.timestamp })
+    .select(quotePointColumns)
     .from(pricePoints)
     .where(and(...conditions))
     .orderBy(desc(pricePoints.timestamp))

@@ -1,4 +1,5 @@
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { MARKET_STATES } from "../providers/provider";
 
 /** Times are epoch milliseconds (UTC) in every table; the API renders them as ISO-8601. */
 
@@ -39,6 +40,20 @@ export const pricePoints = sqliteTable(
     provider: text("provider").notNull(),
     timestamp: integer("ts").notNull(),
     price: real("price").notNull(),
+    /**
+     * The full quote's details (API.md "Full quotes"), null where the provider said nothing. Property names are
+     * the Quote's own, so a row can be built by spreading a Quote.
+     */
+    currency: text("currency"),
+    open: real("open"),
+    high: real("high"),
+    low: real("low"),
+    previousClose: real("previous_close"),
+    change: real("change"),
+    changePercent: real("change_percent"),
+    volume: real("volume"),
+    exchange: text("exchange"),
+    marketState: text("market_state", { enum: MARKET_STATES }),
     rawResponseId: text("raw_response_id").notNull(),
     /** The price.updated event that announced this point (null for points loaded from elsewhere). */
     eventId: text("event_id"),

@@ -1,9 +1,10 @@
 /// <reference types="vite/client" />
 /**
  * Full quotes through the HTTP API (API.md "Full quotes"): what each provider's recorded answer says beyond the
- * price is in `latest` and in the `price.updated` event, null where the provider said nothing; the event's
- * version stays 1. How each provider's fields are read is pinned in test/providers/.
+ * price is in `latest`, in the `price.updated` event (which streams send as is), stored with the point and
+ * answered by history, null where the provider said nothing; the event's version stays 1. How each provider's fields are read is pinned in test/providers/.
  */
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import binanceTicker from "../../../shared/fixtures/providers/binance/ticker_price_single_doc_example.json?raw";
 import { call, uniqueSymbol } from "../support/api";
@@ -68,5 +69,17 @@ describe("full quotes in latest and in events", () => {
     expect(answer.body).toEqual({ symbol, provider, timestamp: expect.any(String), ...expected });
     const [event] = await waitForEvents(symbol, 1);
     expect(event!.value).toMatchObject({ type: "price.updated", version: 1, symbol, provider, ...expected });
+    // Stored with the point, and answered by history (D1 may take a moment to have it).
+    const { price, ...details } = expected;
+    await expect
+      .poll(async () => (await call(`/prices/history?symbol=${symbol}&provider=${provider}`)).body, { timeout: 15_000 })
+      .toEqual({ symbol, provider, points: [{ price, timestamp: answer.body.timestamp, ...NONE, ...details }], next_cursor: null });
+    const row = await env.DB.prepare("SELECT currency, previous_close, change_percent, market_state FROM price_points WHERE symbol = ?").bind(symbol).first();
+    expect(row).toEqual({
+      currency: expected.currency ?? null,
+      previous_close: expected.previous_close ?? null,
+      change_percent: expected.change_percent ?? null,
+      market_state: expected.market_state ?? null,
+    });
   });
 });

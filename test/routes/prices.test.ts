@@ -193,6 +193,8 @@ describe("GET /prices/history", () => {
       points: [104, 103, 102, 101, 100].map((price, index) => ({
         price,
         timestamp: new Date(base + (4 - index) * 60_000).toISOString(),
+        // Rows without the full quote's columns (stored before them, or from elsewhere) answer them as null.
+        ...NO_DETAILS,
       })),
       next_cursor: null,
     });

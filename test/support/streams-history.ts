@@ -1,9 +1,11 @@
 /** What a stream's events are checked against: the stored points, as GET /prices/history answers them. */
 import type { PriceEvent } from "../../src/schemas/price-event";
 import { vi } from "vitest";
+import { quoteDetailFields, type QuoteDetailsBody } from "../../src/schemas/quote-details";
 import { call } from "./api";
 
-export interface StoredPoint {
+/** A point with its full quote's details (null where the provider said nothing), as history answers it. */
+export interface StoredPoint extends QuoteDetailsBody {
   price: number;
   timestamp: string;
 }
@@ -25,8 +27,11 @@ export async function storedHistory(symbol: string, provider = "synthetic", thro
   );
 }
 
-/** An event as the point it announces. */
-export const pointOf = (event: PriceEvent): StoredPoint => ({ price: event.price, timestamp: event.timestamp });
+/** An event as the point it announces: the same price, time and details. */
+export const pointOf = (event: PriceEvent): StoredPoint => {
+  const details = Object.fromEntries(Object.keys(quoteDetailFields).map((key) => [key, event[key as keyof QuoteDetailsBody] ?? null]));
+  return { price: event.price, timestamp: event.timestamp, ...(details as QuoteDetailsBody) };
+};
 
 /** The stored points strictly after `after` and up to `upTo` (ISO timestamps compare as text). */
 export function pointsBetween(points: StoredPoint[], after: string | undefined, upTo: string): StoredPoint[] {

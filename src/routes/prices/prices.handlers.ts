@@ -4,6 +4,7 @@ import { ApiError } from "../../errors";
 import type { LatestQuote, ProviderName } from "../../providers/provider";
 import { encodeCursor } from "../../schemas/cursor";
 import { priceBody } from "../../schemas/price";
+import { detailsBody } from "../../schemas/quote-details";
 import { database } from "../../store/db";
 import { readHistory } from "../../store/prices";
 import { latestPrice, pollPrice, storedLatestPrice } from "../../symbol/client";
@@ -62,7 +63,7 @@ export const getHistory: AppRouteHandler<typeof historyRoute> = async (c) => {
     {
       symbol,
       provider,
-      points: points.map((point) => ({ price: point.price, timestamp: new Date(point.timestamp).toISOString() })),
+      points: points.map((point) => ({ price: point.price, timestamp: new Date(point.timestamp).toISOString(), ...detailsBody(point) })),
       next_cursor: read.length > limit && last ? encodeCursor([last.timestamp]) : null,
     },
     200,
