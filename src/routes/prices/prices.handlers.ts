@@ -10,7 +10,8 @@ import { readHistory } from "../../store/prices";
 import { latestPrice, pollPrice, storedLatestPrice } from "../../symbol/client";
 import { cacheableJson } from "../../http/conditional";
 import { cacheKey, cachedLatest, keepLatest } from "./latest-cache";
-import { DEFAULT_HISTORY_PAGE, DEFAULT_MAX_AGE_SECONDS, type historyRoute, type latestRoute, type pollSymbolRoute } from "./prices.routes";
+import { DEFAULT_HISTORY_PAGE, DEFAULT_MAX_AGE_SECONDS, type historyRoute, type latestRoute, type pollSymbolRoute, type snapshotRoute } from "./prices.routes";
+import { takeSnapshot } from "./snapshot";
 
 export const getLatest: AppRouteHandler<typeof latestRoute> = async (c) => {
   const { symbol, provider, max_age: maxAge = DEFAULT_MAX_AGE_SECONDS } = c.req.valid("query");
@@ -68,4 +69,20 @@ export const getHistory: AppRouteHandler<typeof historyRoute> = async (c) => {
     },
     200,
   );
+};
+
+export const getSnapshot: AppRouteHandler<typeof snapshotRoute> = async (c) => {
+  const { symbols, provider: named, max_age: maxAge = DEFAULT_MAX_AGE_SECONDS } = c.req.valid("query");
+  const provider = named ?? readConfig(c.env).DEFAULT_PROVIDER;
+  const snapshot = await takeSnapshot(c.env, provider, symbols, maxAge, c.get("anonymous") === true);
+  const prices = symbols.flatMap((symbol) => {
+    const quote = snapshot.quotes.get(symbol);
+    return quote ? [quote] : [];
+  });
+  const errors = symbols.flatMap((symbol) => {
+    const error = snapshot.errors.get(symbol);
+    return error && !snapshot.quotes.has(symbol) ? [{ symbol, error: { code: error.code, message: error.message } }] : [];
+  });
+  const fresh = prices.length === 0 ? 0 : Math.min(...prices.map((quote) => freshFor(quote, maxAge)));
+  return cacheableJson(c, { prices: prices.map(priceBody), errors }, errors.length > 0 ? 0 : fresh);
 };

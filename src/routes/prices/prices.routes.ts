@@ -79,3 +79,46 @@ export const historyRoute = createRoute({
     ...errorResponses(422),
   },
 });
+
+export const MAX_SNAPSHOT_SYMBOLS = 100;
+
+/** `AAPL,msft` → ["AAPL", "MSFT"]: valid symbols, no duplicates, 1..MAX_SNAPSHOT_SYMBOLS. */
+const SnapshotSymbolsSchema = z
+  .string()
+  .max(MAX_SNAPSHOT_SYMBOLS * 25 + 100, "too many symbols")
+  .transform((value) => value.split(","))
+  .pipe(z.array(SymbolSchema))
+  .transform((symbols) => [...new Set(symbols)])
+  .pipe(z.array(z.string()).min(1).max(MAX_SNAPSHOT_SYMBOLS, `a snapshot holds at most ${MAX_SNAPSHOT_SYMBOLS} symbols`))
+  .openapi({ type: "string", example: "AAPL,MSFT", description: `Comma-separated symbols, 1..${MAX_SNAPSHOT_SYMBOLS}` });
+
+export const SnapshotSchema = z
+  .object({
+    prices: z.array(PriceSchema).openapi({ description: "One price per symbol that has one, in the order asked" }),
+    errors: z
+      .array(z.object({ symbol: z.string(), error: z.object({ code: z.string(), message: z.string() }) }).openapi("SnapshotError"))
+      .openapi({ description: "Symbols without a price, each with why (e.g. symbol_not_found); never a failure of the whole call" }),
+  })
+  .openapi("Snapshot");
+
+export const snapshotRoute = createRoute({
+  method: "get",
+  path: "/prices/snapshot",
+  tags: ["prices"],
+  summary: "Latest prices of many symbols in one call",
+  description:
+    "Each symbol's latest, as `latest` answers it: fresh ones (younger than `max_age`) from the store, the rest from the provider, in ⌈N / batch size⌉ requests for a batch provider (one per symbol otherwise). A symbol that fails is listed in `errors` beside the prices. No failover: the named provider, else DEFAULT_PROVIDER, answers. While API_KEYS is set, a client without a key gets stored prices only.",
+  request: {
+    query: z.object({
+      symbols: SnapshotSymbolsSchema,
+      provider: ProviderParamSchema.optional(),
+      max_age: wholeNumber(0, 86_400).optional().openapi({ type: "string", example: "60", description: "Seconds; default 60" }),
+    }),
+    headers: z.object({ "if-none-match": z.string().max(1000).optional().openapi({ description: "An ETag of an earlier answer: 304 while it still holds" }) }),
+  },
+  responses: {
+    200: { description: "Prices and per-symbol errors", headers: CACHE_HEADERS, content: { "application/json": { schema: SnapshotSchema } } },
+    304: { description: "Not modified", headers: CACHE_HEADERS },
+    ...errorResponses(422),
+  },
+});
