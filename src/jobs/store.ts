@@ -1,3 +1,8 @@
+/**
+ * src/jobs/: polling jobs — their rows in D1 (here), which jobs need a symbol (subscriptions.ts), where their
+ * loops run (loops.ts: a symbol object, or the provider's coordinator) and the cron watchdog (watchdog.ts).
+ * Polling itself belongs to the objects (src/symbol/, src/coordinator/).
+ */
 import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { ProviderName } from "../providers/provider";
 import type { Database } from "../store/db";
