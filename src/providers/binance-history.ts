@@ -12,6 +12,7 @@
  */
 import { z } from "zod";
 import { ApiError } from "../errors";
+import { binanceErrorBody } from "./binance";
 import { malformed, parseJson, rateLimited, retryAfterSeconds, symbolNotFound } from "./http";
 import { INTERVAL_MS, splitBySpan, type BarInterval, type BarPage, type HistoryProvider } from "./history";
 
@@ -40,19 +41,11 @@ const Kline = z
   .rest(z.unknown())
   .transform(([timestamp, open, high, low, close, volume]) => ({ timestamp, open, high, low, close, volume, adjustedClose: null }));
 
-const ErrorBody = z.object({ code: z.number().int(), msg: z.string() });
-
 function refused(status: number, body: string, symbol: string): ApiError {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    json = undefined;
-  }
-  const error = ErrorBody.safeParse(json);
-  if (!error.success) return new ApiError("provider_error", `${NAME} answered HTTP ${status}`, { provider: NAME });
-  if (error.data.code === INVALID_SYMBOL) return symbolNotFound(NAME, symbol);
-  return new ApiError("provider_error", `${NAME} refused the request (HTTP ${status}, code ${error.data.code}): ${error.data.msg}`, {
+  const error = binanceErrorBody(body);
+  if (!error) return new ApiError("provider_error", `${NAME} answered HTTP ${status}`, { provider: NAME });
+  if (error.code === INVALID_SYMBOL) return symbolNotFound(NAME, symbol);
+  return new ApiError("provider_error", `${NAME} refused the request (HTTP ${status}, code ${error.code}): ${error.msg}`, {
     provider: NAME,
   });
 }

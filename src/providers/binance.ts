@@ -29,6 +29,18 @@ const Ticker = z.object({ symbol: z.string(), price: PriceString });
 const TickerAnswer = z.union([z.array(Ticker), Ticker.transform((ticker) => [ticker])]);
 const ErrorBody = z.object({ code: z.number().int(), msg: z.string() });
 
+/** Binance's error envelope `{"code":-1121,"msg":"Invalid symbol."}`, shared by every endpoint; undefined for any other body. */
+export function binanceErrorBody(body: string): z.infer<typeof ErrorBody> | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const error = ErrorBody.safeParse(json);
+  return error.success ? error.data : undefined;
+}
+
 export const binance: Provider = {
   name: NAME,
   // Binance's own legal range for `symbol` (its -1100 error quotes it): ^[A-Z0-9-_.]{1,20}$. No ^, =, : or /.
@@ -77,15 +89,9 @@ export const binance: Provider = {
  * which ones really are unknown.
  */
 function rejected(status: number, body: string, symbols: readonly string[]): QuoteBatchParts {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    json = undefined;
-  }
-  const error = ErrorBody.safeParse(json);
-  if (!error.success) throw new ApiError("provider_error", `${NAME} answered HTTP ${status}`, { provider: NAME });
-  const { code, msg } = error.data;
+  const error = binanceErrorBody(body);
+  if (!error) throw new ApiError("provider_error", `${NAME} answered HTTP ${status}`, { provider: NAME });
+  const { code, msg } = error;
   const refusal = `${NAME} refused the request (HTTP ${status}, code ${code}): ${msg}`;
   if (!SYMBOL_REJECTIONS.has(code)) throw new ApiError("provider_error", refusal, { provider: NAME });
   const [only] = symbols;

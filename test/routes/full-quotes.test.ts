@@ -7,22 +7,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import binanceTicker from "../../../shared/fixtures/providers/binance/ticker_price_single_doc_example.json?raw";
-import { call, uniqueSymbol } from "../support/api";
+import { call, NO_QUOTE_DETAILS, uniqueSymbol } from "../support/api";
 import { waitForEvents } from "../support/events";
 import { whenRequested } from "../support/scenario";
 
-const NONE = {
-  currency: null,
-  open: null,
-  high: null,
-  low: null,
-  previous_close: null,
-  change: null,
-  change_percent: null,
-  volume: null,
-  exchange: null,
-  market_state: null,
-};
 
 describe("full quotes in latest and in events", () => {
   it.each([
@@ -48,15 +36,15 @@ describe("full quotes in latest and in events", () => {
       "alpha_vantage",
       "/alphavantage/query?function=GLOBAL_QUOTE&symbol=",
       "alphavantage/global_quote_msft_2018-10-05.json",
-      { ...NONE, price: 112.13, open: 112.63, high: 113.17, low: 110.64, previous_close: 112.79, change: -0.66, change_percent: -0.5852, volume: 29062853 },
+      { ...NO_QUOTE_DETAILS, price: 112.13, open: 112.63, high: 113.17, low: 110.64, previous_close: 112.79, change: -0.66, change_percent: -0.5852, volume: 29062853 },
     ],
     [
       "finnhub",
       "/finnhub/api/v1/quote?symbol=",
       "finnhub/quote_aapl_2020-08-18_legacy_no_d_dp.json",
-      { ...NONE, price: 462.25, open: 457.41, high: 464, low: 456.03, previous_close: 458.43, change: 3.82, change_percent: 0.8332787994 },
+      { ...NO_QUOTE_DETAILS, price: 462.25, open: 457.41, high: 464, low: 456.03, previous_close: 458.43, change: 3.82, change_percent: 0.8332787994 },
     ],
-    ["binance", "/binance/api/v3/ticker/price?symbol=", "binance/ticker_price_single_doc_example.json", { ...NONE, price: 4.000002 }],
+    ["binance", "/binance/api/v3/ticker/price?symbol=", "binance/ticker_price_single_doc_example.json", { ...NO_QUOTE_DETAILS, price: 4.000002 }],
   ])("%s: latest and its event carry the recorded answer's details", async (provider, path, fixture, expected) => {
     const symbol = uniqueSymbol("FQ");
     // The Binance recording quotes LTCBTC: it is answered in its exact shape, for this test's symbol.
@@ -73,7 +61,7 @@ describe("full quotes in latest and in events", () => {
     const { price, ...details } = expected;
     await expect
       .poll(async () => (await call(`/prices/history?symbol=${symbol}&provider=${provider}`)).body, { timeout: 15_000 })
-      .toEqual({ symbol, provider, points: [{ price, timestamp: answer.body.timestamp, ...NONE, ...details }], next_cursor: null });
+      .toEqual({ symbol, provider, points: [{ price, timestamp: answer.body.timestamp, ...NO_QUOTE_DETAILS, ...details }], next_cursor: null });
     const row = await env.DB.prepare("SELECT currency, previous_close, change_percent, market_state FROM price_points WHERE symbol = ?").bind(symbol).first();
     expect(row).toEqual({
       currency: expected.currency ?? null,

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, countRows, uniqueSymbol } from "../support/api";
+import { call, countRows, NO_QUOTE_DETAILS, uniqueSymbol } from "../support/api";
 import { deliveredEvents, waitForEvents } from "../support/events";
 import { requestsMatching, whenRequested } from "../support/scenario";
 
@@ -21,19 +21,6 @@ const YAHOO_AAPL_DETAILS = {
   exchange: "NMS",
   market_state: "closed",
 };
-/** A provider that says nothing beyond the price (synthetic, Binance). */
-const NO_DETAILS = {
-  currency: null,
-  open: null,
-  high: null,
-  low: null,
-  previous_close: null,
-  change: null,
-  change_percent: null,
-  volume: null,
-  exchange: null,
-  market_state: null,
-};
 
 describe("GET /prices/latest", () => {
   it("answers a synthetic price by default, stored with its raw response and its event", async () => {
@@ -46,7 +33,7 @@ describe("GET /prices/latest", () => {
       price: expect.any(Number),
       timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/),
       provider: "synthetic",
-      ...NO_DETAILS,
+      ...NO_QUOTE_DETAILS,
     });
     expect(await countRows("price_points", symbol, "synthetic")).toBe(1);
     const raw = await env.DB.prepare("SELECT id, provider, symbols, http_status FROM raw_responses WHERE symbols = ?")
@@ -62,7 +49,7 @@ describe("GET /prices/latest", () => {
       price: answer.body.price,
       timestamp: answer.body.timestamp,
       provider: "synthetic",
-      ...NO_DETAILS,
+      ...NO_QUOTE_DETAILS,
       raw_response_id: raw!.id,
       emitted_at: expect.any(String),
     });
@@ -194,7 +181,7 @@ describe("GET /prices/history", () => {
         price,
         timestamp: new Date(base + (4 - index) * 60_000).toISOString(),
         // Rows without the full quote's columns (stored before them, or from elsewhere) answer them as null.
-        ...NO_DETAILS,
+        ...NO_QUOTE_DETAILS,
       })),
       next_cursor: null,
     });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { uniqueSymbol } from "../support/api";
+import { NO_QUOTE_DETAILS, uniqueSymbol } from "../support/api";
 import { deliveredEvents, sinkRequests } from "../support/events";
 import { eventually, startJob, stopJob } from "../support/jobs";
 
@@ -42,17 +42,7 @@ describe(`price events through EVENT_SINK=${String(env.EVENT_SINK)}`, () => {
         provider: "synthetic",
         raw_response_id: points[index]!.raw_response_id,
         emitted_at: expect.stringMatching(/Z$/),
-        // Wave 2's full-quote fields are additive: the synthetic provider says none of them.
-        currency: null,
-        open: null,
-        high: null,
-        low: null,
-        previous_close: null,
-        change: null,
-        change_percent: null,
-        volume: null,
-        exchange: null,
-        market_state: null,
+        ...NO_QUOTE_DETAILS, // wave 2's full-quote fields are additive: the synthetic provider says none of them
       });
     });
   });

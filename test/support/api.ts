@@ -35,3 +35,17 @@ export async function countRows(table: string, symbol: string, provider: string)
     .first<{ n: number }>();
   return row?.n ?? 0;
 }
+
+/** The wave-2 full-quote fields of a price from a provider that says nothing beyond the price (synthetic, Binance). */
+export const NO_QUOTE_DETAILS = {
+  currency: null,
+  open: null,
+  high: null,
+  low: null,
+  previous_close: null,
+  change: null,
+  change_percent: null,
+  volume: null,
+  exchange: null,
+  market_state: null,
+} as const;
