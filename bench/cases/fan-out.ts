@@ -118,7 +118,7 @@ function budgetNote(round: Round): string | undefined {
   const minutes = Math.ceil(round.symbols / round.spec.perMinute) - 1;
   return (
     `${round.spec.name}: ${polled} symbols were polled and ${round.job.errors} refused by the provider's budget (${round.spec.perMinute} requests/minute, ` +
-    `fixed in src/providers/${round.spec.name}.ts; no setting raises it), last error: "${round.job.last_error ?? ""}". ` +
+    `its free plan; a paid plan raises it with ${round.spec.name.toUpperCase()}_REQUESTS_PER_MINUTE), last error: "${round.job.last_error ?? ""}". ` +
     `At that budget one round of ${round.symbols} symbols takes at least ${minutes} more minute(s) after the first ${round.spec.perMinute} requests (≈ ${formatCount(round.symbols / round.spec.perMinute)} budget-minutes), whatever the service does; the refused polls are retried after the budget's Retry-After.`
   );
 }
