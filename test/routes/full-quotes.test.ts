@@ -7,7 +7,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import binanceTicker from "../../../shared/fixtures/providers/binance/ticker_price_single_doc_example.json?raw";
-import { call, NO_QUOTE_DETAILS, uniqueSymbol } from "../support/api";
+import { call, NO_QUOTE_DETAILS, uniqueSymbol, YAHOO_AAPL_RANGE1D_DETAILS } from "../support/api";
 import { waitForEvents } from "../support/events";
 import { whenRequested } from "../support/scenario";
 
@@ -18,19 +18,7 @@ describe("full quotes in latest and in events", () => {
       "yfinance",
       "/yahoo/v8/finance/chart/",
       "yahoo/chart_1d_aapl_range1d_2025-02-18.json",
-      {
-        price: 244.47,
-        currency: "USD",
-        open: 244.15,
-        high: 245.18,
-        low: 241.84,
-        previous_close: 244.6,
-        change: -0.13,
-        change_percent: -0.0531479967,
-        volume: 48158313,
-        exchange: "NMS",
-        market_state: "closed",
-      },
+      { price: 244.47, ...YAHOO_AAPL_RANGE1D_DETAILS },
     ],
     [
       "alpha_vantage",

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, countRows, NO_QUOTE_DETAILS, uniqueSymbol } from "../support/api";
+import { call, countRows, NO_QUOTE_DETAILS, uniqueSymbol, YAHOO_AAPL_RANGE1D_DETAILS } from "../support/api";
 import { deliveredEvents, waitForEvents } from "../support/events";
 import { requestsMatching, whenRequested } from "../support/scenario";
 
@@ -8,19 +8,6 @@ const YAHOO_AAPL = "yahoo/chart_1d_aapl_range1d_2025-02-18.json";
 // meta.regularMarketPrice / regularMarketTime of that recording.
 const YAHOO_AAPL_PRICE = 244.47;
 const YAHOO_AAPL_TIME = "2025-02-18T21:00:00.000Z";
-/** What the recording says beyond the price (test/providers/yahoo.test.ts pins how each is read). */
-const YAHOO_AAPL_DETAILS = {
-  currency: "USD",
-  open: 244.15,
-  high: 245.18,
-  low: 241.84,
-  previous_close: 244.6,
-  change: -0.13,
-  change_percent: -0.0531479967,
-  volume: 48158313,
-  exchange: "NMS",
-  market_state: "closed",
-};
 
 describe("GET /prices/latest", () => {
   it("answers a synthetic price by default, stored with its raw response and its event", async () => {
@@ -62,7 +49,7 @@ describe("GET /prices/latest", () => {
     const answer = await call(`/prices/latest?symbol=${symbol}&provider=yfinance`);
 
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ symbol, price: YAHOO_AAPL_PRICE, timestamp: YAHOO_AAPL_TIME, provider: "yfinance", ...YAHOO_AAPL_DETAILS });
+    expect(answer.body).toEqual({ symbol, price: YAHOO_AAPL_PRICE, timestamp: YAHOO_AAPL_TIME, provider: "yfinance", ...YAHOO_AAPL_RANGE1D_DETAILS });
     const stored = await env.DB.prepare("SELECT price, ts FROM price_points WHERE symbol = ? AND provider = 'yfinance'")
       .bind(symbol)
       .first();

@@ -49,3 +49,17 @@ export const NO_QUOTE_DETAILS = {
   exchange: null,
   market_state: null,
 } as const;
+
+/** What yahoo/chart_1d_aapl_range1d_2025-02-18.json says beyond the price (test/providers/yahoo.test.ts pins how each is read). */
+export const YAHOO_AAPL_RANGE1D_DETAILS = {
+  currency: "USD",
+  open: 244.15,
+  high: 245.18,
+  low: 241.84,
+  previous_close: 244.6,
+  change: -0.13,
+  change_percent: -0.0531479967,
+  volume: 48158313,
+  exchange: "NMS",
+  market_state: "closed",
+} as const;
