@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { providerObject } from "../../src/objects/provider";
 import { database, type Database } from "../../src/store/db";
-import { call, uniqueSymbol } from "../support/api";
+import { providerHealth, uniqueSymbol } from "../support/api";
 import { recordingD1 } from "../support/d1";
 import { eventually, job, startJob, stopJob, storedPoints } from "../support/jobs";
 import { requestsMatching, whenRequested } from "../support/scenario";
@@ -13,16 +13,6 @@ const BINANCE_ILLEGAL_CHARACTERS = {
   code: -1100,
   msg: "Illegal characters found in parameter 'symbol'; legal range is '^[A-Z0-9-_.]{1,20}$'.",
 };
-
-interface HealthRow {
-  status: string;
-  consecutive_failures: number;
-}
-
-async function binanceHealth(): Promise<HealthRow> {
-  const answer = await call<{ providers: { name: string; health: HealthRow | null }[] }>("/providers");
-  return answer.body.providers.find((provider) => provider.name === "binance")!.health!;
-}
 
 /** Symbols sharing a tag, so one fixture rule prices all of them (and nothing of other tests). */
 function taggedSymbols(count: number): { tag: string; symbols: string[] } {
@@ -59,7 +49,7 @@ describe("batch rounds with a symbol the provider rejects", () => {
     expect((await job(withUnknown)).runs).toBeGreaterThanOrEqual(5);
     const lastRequest = (await requestsMatching(tag)).at(-1)!;
     expect(lastRequest.url).not.toContain(unknown);
-    expect(await binanceHealth()).toMatchObject({ consecutive_failures: 0 });
+    expect(await providerHealth("binance")).toMatchObject({ consecutive_failures: 0 });
     await stopJob(withUnknown);
     await stopJob(other);
   });
@@ -77,7 +67,7 @@ describe("batch rounds with a symbol the provider rejects", () => {
       for (const symbol of known) expect(await storedPoints(symbol, "binance")).toBeGreaterThanOrEqual(1);
     });
     expect(await job(id)).toMatchObject({ errors: 1, last_error: expect.stringContaining("Illegal characters") });
-    const health = await binanceHealth();
+    const health = await providerHealth("binance");
     expect(health.status).not.toBe("failing");
     expect(health.consecutive_failures).toBe(0);
     await stopJob(id);

@@ -1,19 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { call, uniqueSymbol } from "../support/api";
+import { providerHealth, uniqueSymbol } from "../support/api";
 import { eventually, job, startJob, stopJob } from "../support/jobs";
 import { whenRequested } from "../support/scenario";
 
 const BINANCE_INVALID_SYMBOL = "binance/error_invalid_symbol_doc_example.json";
-
-interface HealthRow {
-  status: string;
-  consecutive_failures: number;
-}
-
-async function binanceHealth(): Promise<HealthRow> {
-  const answer = await call<{ providers: { name: string; health: HealthRow | null }[] }>("/providers");
-  return answer.body.providers.find((provider) => provider.name === "binance")!.health!;
-}
 
 describe("a provider's health, as batch rounds report it", () => {
   it("counts an unknown symbol against its job, never against Binance", async () => {
@@ -30,7 +20,7 @@ describe("a provider's health, as batch rounds report it", () => {
     for (const id of ids) {
       await eventually(async () => expect(await job(id)).toMatchObject({ errors: 1, last_error: expect.stringContaining("symbol_not_found") }));
     }
-    const health = await binanceHealth();
+    const health = await providerHealth("binance");
     expect(health.status).not.toBe("failing");
     expect(health.consecutive_failures).toBe(0);
     for (const id of ids) await stopJob(id);

@@ -63,3 +63,14 @@ export const YAHOO_AAPL_RANGE1D_DETAILS = {
   exchange: "NMS",
   market_state: "closed",
 } as const;
+
+export interface ProviderHealth {
+  status: string;
+  consecutive_failures: number;
+}
+
+/** A provider's health as GET /providers shows it. */
+export async function providerHealth(name: string): Promise<ProviderHealth> {
+  const answer = await call<{ providers: { name: string; health: ProviderHealth | null }[] }>("/providers");
+  return answer.body.providers.find((provider) => provider.name === name)!.health!;
+}
