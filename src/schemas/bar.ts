@@ -31,7 +31,10 @@ export const BarsSchema = z
         message: z.string(),
       })
       .nullable()
-      .openapi({ description: "Set when the range needs more provider requests than one call makes: what the store lacks (POST /prices/backfill fills it)" }),
+      .openapi({
+        description:
+          "Set when the store lacks part of the range and this call did not ask the provider (it needs more requests than one call makes, or the client has no API key while API_KEYS is set): what the store lacks (POST /prices/backfill fills it)",
+      }),
   })
   .openapi("Bars");
 

@@ -1,12 +1,12 @@
 /**
  * Every kind of symbol (API.md's grammar, wave 2): indices, FX, crypto, exchange-prefixed symbols and share
  * classes pass; each provider refuses, with 422 naming itself and what it accepts, the symbols it can never
- * answer, before any request is sent (latest, poll, jobs, streams, and inside a batch).
+ * answer, before any request is sent (latest, poll, bars, jobs, backfills, streams, and inside a batch).
  */
 import { describe, expect, it } from "vitest";
 import { binance } from "../../src/providers/binance";
 import { fetchQuotes } from "../../src/providers/http";
-import { call, postJson } from "../support/api";
+import { call, postJson, uniqueSymbol } from "../support/api";
 import { requestsMatching, serve, whenRequested } from "../support/scenario";
 
 describe("the symbol grammar", () => {
@@ -47,11 +47,12 @@ describe("per-provider refusal, before any request", () => {
     ["alpha_vantage", "BINANCE:BTCUSDT"],
     ["yfinance", "BINANCE:BTCUSDT"],
     ["finnhub", "EURUSD=X"],
-  ])("%s refuses %s on latest and poll with 422 naming itself and what it accepts", async (provider, symbol) => {
+  ])("%s refuses %s on latest, poll and bars with 422 naming itself and what it accepts", async (provider, symbol) => {
     const latest = await call(`/prices/latest?symbol=${encodeURIComponent(symbol)}&provider=${provider}`);
     const poll = await call(`/poll/${encodeURIComponent(symbol)}?provider=${provider}`, { method: "POST" });
+    const bars = await call(`/prices/bars?symbol=${encodeURIComponent(symbol)}&provider=${provider}&interval=1d`);
 
-    for (const answer of [latest, poll]) {
+    for (const answer of [latest, poll, bars]) {
       expect(answer.status).toBe(422);
       expect(answer.body).toMatchObject({
         error: {
@@ -73,6 +74,21 @@ describe("per-provider refusal, before any request", () => {
     expect(answer.status).toBe(422);
     expect(answer.body).toMatchObject({ error: { code: "invalid_request", provider: "binance", details: { refused: ["EURUSD=X"] } } });
     expect((await call<{ jobs: unknown[] }>("/prices/poll")).body.jobs.length).toBe(before.body.jobs.length);
+  });
+
+  it("refuses a backfill whose symbols include one its provider cannot answer, and creates and asks nothing", async () => {
+    const accepted = uniqueSymbol("K");
+    const range = { interval: "1d", from: "2024-01-01T00:00:00Z", to: "2024-02-01T00:00:00Z" };
+
+    const answer = await postJson("/prices/backfill", { symbols: [accepted, "eurusd=x"], provider: "binance", ...range });
+
+    expect(answer.status).toBe(422);
+    expect(answer.body).toMatchObject({
+      error: { code: "invalid_request", provider: "binance", message: expect.stringMatching(/^binance accepts symbols of .+; EURUSD=X is not one$/), details: { refused: ["EURUSD=X"] } },
+    });
+    const listed = await call<{ backfills: { config: { symbols: string[] } }[] }>("/prices/backfill?limit=100");
+    expect(listed.body.backfills.filter((backfill) => backfill.config.symbols.includes(accepted))).toEqual([]);
+    expect(await requestsMatching(accepted)).toEqual([]);
   });
 
   it("accepts a job of index, FX and prefixed symbols where the provider takes them", async () => {

@@ -2,7 +2,8 @@
  * Anonymous reads spend nothing keyed clients and jobs need (issue: 70 anonymous reads, then a keyed poll answered
  * 503 provider_rate_limited). While API_KEYS is set, a client without a valid key is served stored data only:
  * latest answers the stored price whatever max_age says, or 401 when none is stored, and never asks the
- * provider; a moving average is answered but not stored.
+ * provider; bars are the stored ones, with a hint naming what the store lacks; a moving average is answered but
+ * not stored.
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -14,6 +15,7 @@ const app = createApp();
 const KEY = "anon-budget-key-3e1f";
 const keyed = { authorization: `Bearer ${KEY}` };
 const YAHOO_AAPL = "yahoo/chart_1d_aapl_range1d_2025-02-18.json";
+const YAHOO_AAPL_DAILY = "yahoo/chart_1d_aapl_2020-08-31_to_2020-11-07.json";
 
 async function get(path: string, headers: Record<string, string> = {}) {
   const response = await app.request(`${BASE}${path}`, { headers }, { ...env, API_KEYS: KEY });
@@ -63,6 +65,34 @@ describe("anonymous clients while API_KEYS is set", () => {
 
     expect((await get(`/ma/${symbol}?window=3&provider=synthetic`, keyed)).status).toBe(200);
     expect(await countRows("moving_averages", symbol, "synthetic")).toBe(1);
+  });
+
+  it("get the stored bars and a hint for what the store lacks, never a provider request; a keyed client fills the store", async () => {
+    const symbol = uniqueSymbol("H");
+    await whenRequested({ match: `/yahoo/v8/finance/chart/${symbol}?`, responses: [{ fixture: YAHOO_AAPL_DAILY }] });
+    const range = `symbol=${symbol}&interval=1d&provider=yfinance&from=2020-08-31T00:00:00Z&to=2020-11-07T00:00:00Z`;
+
+    const before = await get(`/prices/bars?${range}`);
+
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({
+      bars: [],
+      backfill: {
+        missing: [{ from: "2020-08-31T00:00:00.000Z", to: "2020-11-07T00:00:00.000Z" }],
+        requests: 1,
+        message: expect.stringContaining("needs an API key"),
+      },
+    });
+    expect(await requestsMatching(`/chart/${symbol}`)).toHaveLength(0);
+    expect(await countRows("price_bars", symbol, "yfinance")).toBe(0);
+
+    const filled = await get(`/prices/bars?${range}`, keyed);
+    const after = await get(`/prices/bars?${range}`);
+
+    expect(filled.body).toMatchObject({ backfill: null });
+    expect(filled.body.bars).toHaveLength(49);
+    expect(after).toEqual({ status: 200, body: filled.body });
+    expect(await requestsMatching(`/chart/${symbol}`)).toHaveLength(1);
   });
 
   it("an invalid key counts as anonymous", async () => {

@@ -2,7 +2,8 @@ import type { AppRouteHandler } from "../../app-env";
 import { readConfig } from "../../env";
 import { ApiError } from "../../errors";
 import { cancelBackfill, createBackfill, getBackfill, listBackfillPage } from "../../history/backfill";
-import { isConfigured } from "../../providers/registry";
+import { requireAcceptedSymbols } from "../../providers/parse";
+import { getProvider, isConfigured } from "../../providers/registry";
 import type { BackfillJob } from "../../history/backfill-store";
 import type { BackfillSchema } from "../../schemas/backfill";
 import type { z } from "@hono/zod-openapi";
@@ -18,6 +19,7 @@ export const postBackfill: AppRouteHandler<typeof createBackfillRoute> = async (
   if (symbols.length > config.MAX_SYMBOLS_PER_JOB) {
     throw new ApiError("invalid_request", `a backfill may ask for at most ${config.MAX_SYMBOLS_PER_JOB} symbols`);
   }
+  requireAcceptedSymbols(getProvider(provider), symbols);
   if (!isConfigured(config, provider)) {
     throw new ApiError("provider_not_configured", `${provider} needs an API key, and none is configured`, { provider });
   }

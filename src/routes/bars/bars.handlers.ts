@@ -1,7 +1,7 @@
 import type { AppRouteHandler } from "../../app-env";
 import { readConfig } from "../../env";
 import { ApiError } from "../../errors";
-import { answerBars } from "../../history/bars";
+import { answerBars, type BackfillHint } from "../../history/bars";
 import { INTERVAL_MS } from "../../providers/history";
 import { barBody } from "../../schemas/bar";
 import { DEFAULT_BARS_LIMIT, type barsRoute } from "./bars.routes";
@@ -25,6 +25,13 @@ function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
+function hintMessage(hint: BackfillHint): string {
+  const lack = `the store lacks part of this range and filling it takes ${hint.requests} provider request${hint.requests === 1 ? "" : "s"}`;
+  return hint.reason === "api_key_required"
+    ? `${lack}; asking the provider needs an API key (Authorization: Bearer <key>), here or with POST /prices/backfill`
+    : `${lack}: POST /prices/backfill fetches it`;
+}
+
 export const getBars: AppRouteHandler<typeof barsRoute> = async (c) => {
   const query = c.req.valid("query");
   const provider = query.provider ?? readConfig(c.env).DEFAULT_PROVIDER;
@@ -37,7 +44,7 @@ export const getBars: AppRouteHandler<typeof barsRoute> = async (c) => {
   const answer =
     start >= to
       ? { bars: [], more: false, backfill: null }
-      : await answerBars(c.env, { symbol: query.symbol, provider, interval: query.interval, span: { from: start, to }, limit, source });
+      : await answerBars(c.env, { symbol: query.symbol, provider, interval: query.interval, span: { from: start, to }, limit, source, storedOnly: c.get("anonymous") });
   const last = answer.bars.at(-1);
   return c.json(
     {
@@ -50,7 +57,7 @@ export const getBars: AppRouteHandler<typeof barsRoute> = async (c) => {
       backfill: answer.backfill && {
         missing: answer.backfill.missing.map((span) => ({ from: new Date(span.from).toISOString(), to: new Date(span.to).toISOString() })),
         requests: answer.backfill.requests,
-        message: `the store lacks part of this range and filling it takes ${answer.backfill.requests} provider requests: POST /prices/backfill fetches it`,
+        message: hintMessage(answer.backfill),
       },
     },
     200,

@@ -12,7 +12,7 @@ export const barsRoute = createRoute({
   tags: ["bars"],
   summary: "OHLCV bars of a symbol, oldest first",
   description:
-    "source=provider (default): the stored bars, with any part of the range the store lacks asked from the provider first (at most 3 provider requests per call; a range needing more answers what is stored plus `backfill`, what POST /prices/backfill would fetch). source=points: bars built from the stored price points (open = first, close = last, volume null). `to` defaults to now, `from` to `limit` bars before `to`.",
+    "source=provider (default): the stored bars, with any part of the range the store lacks asked from the provider first (at most 3 provider requests per call; a range needing more answers what is stored plus `backfill`, what POST /prices/backfill would fetch; while API_KEYS is set, a client without a key is answered from the store only, never the provider, with the same hint). source=points: bars built from the stored price points (open = first, close = last, volume null). `to` defaults to now, `from` to `limit` bars before `to`.",
   request: {
     query: z.object({
       symbol: SymbolSchema,
