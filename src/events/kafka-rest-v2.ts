@@ -1,13 +1,13 @@
 import { z } from "zod";
+import { tryParseJson } from "../wire/json";
+import { redact } from "../wire/redact";
 import {
   proxyCredentials,
   DEFAULT_SINK_TIMEOUT_MS,
   httpStatusOfErrorCode,
   isRetryableStatus,
   joinUrl,
-  parseJson,
   postToBroker,
-  redact,
   SinkError,
   truncate,
   type Sink,
@@ -79,7 +79,7 @@ export class KafkaRestV2Sink implements Sink {
       timeoutMs: this.timeoutMs,
       secrets: this.secrets,
     });
-    const parsed = ProduceAnswerSchema.safeParse(parseJson(answer.body));
+    const parsed = ProduceAnswerSchema.safeParse(tryParseJson(answer.body));
     if (!parsed.success || parsed.data.offsets.length !== events.length) {
       // We cannot tell which records were taken: resending all is safe (consumers dedupe on event_id).
       throw this.fail(`HTTP ${answer.status} without one offset per record (${events.length} sent)`, true);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { redact } from "../wire/redact";
 import {
   proxyCredentials,
   DEFAULT_SINK_TIMEOUT_MS,
@@ -7,7 +8,6 @@ import {
   isRetryableStatus,
   joinUrl,
   postToBroker,
-  redact,
   SinkError,
   splitConcatenatedJson,
   truncate,

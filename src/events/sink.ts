@@ -1,6 +1,10 @@
 import { z } from "zod";
 import type { BackfillCompletedEvent } from "../schemas/backfill-event";
 import type { PriceEvent } from "../schemas/price-event";
+import { tryParseJson } from "../wire/json";
+import { redact } from "../wire/redact";
+import { retryAfterMs } from "../wire/retry-after";
+import { isTimeout } from "../wire/timeout";
 
 /** Everything the service publishes: one record each, key = symbol. */
 export type SinkEvent = PriceEvent | BackfillCompletedEvent;
@@ -69,16 +73,6 @@ export function requireSettings<const K extends string>(
   return settings as Record<K, string>;
 }
 
-/** Replaces every occurrence of a secret by REDACTED: applied to anything a broker or runtime says before it
- *  becomes part of an error message. */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let clean = text;
-  for (const secret of secrets) {
-    if (secret) clean = clean.split(secret).join("REDACTED");
-  }
-  return clean;
-}
-
 /** `Basic base64(user:password)`, UTF-8 safe. */
 /**
  * A Kafka REST proxy's optional API key and secret: the Authorization header when both are set, and every
@@ -134,16 +128,6 @@ export function httpStatusOfErrorCode(code: number): number {
   return status;
 }
 
-/** Retry-After (seconds or an HTTP date) in milliseconds, when present and sensible. */
-export function retryAfterMs(headers: Headers): number | undefined {
-  const value = headers.get("retry-after");
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
-}
-
 /** The error body both Kafka REST Proxy API versions (and Redpanda) answer with. */
 const KafkaRestErrorSchema = z.object({ error_code: z.number().int(), message: z.string().nullish() });
 
@@ -183,7 +167,7 @@ export async function postToBroker(post: BrokerPost): Promise<BrokerAnswer> {
     });
     body = await response.text();
   } catch (error) {
-    if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+    if (isTimeout(error)) {
       throw fail(`${where} did not answer within ${post.timeoutMs} ms`, { retryable: true });
     }
     const reason = error instanceof Error ? error.message : String(error);
@@ -200,18 +184,10 @@ export async function postToBroker(post: BrokerPost): Promise<BrokerAnswer> {
 
 /** The broker's own words from an error body, when it is the documented `{error_code, message}` JSON. */
 function brokerErrorMessage(body: string): string | undefined {
-  const parsed = KafkaRestErrorSchema.safeParse(parseJson(body));
+  const parsed = KafkaRestErrorSchema.safeParse(tryParseJson(body));
   if (!parsed.success) return undefined;
   const message = parsed.data.message ? ` ${truncate(parsed.data.message)}` : "";
   return `error_code ${parsed.data.error_code}${message}`;
-}
-
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -237,7 +213,7 @@ export function splitConcatenatedJson(text: string): unknown[] {
       if (depth === 0) start = index;
       depth++;
     } else if ((char === "}" || char === "]") && depth > 0 && --depth === 0) {
-      const value = parseJson(text.slice(start, index + 1));
+      const value = tryParseJson(text.slice(start, index + 1));
       if (value === undefined) return values;
       values.push(value);
     }

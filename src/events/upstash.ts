@@ -1,10 +1,10 @@
 import { Kafka, UpstashError } from "@upstash/kafka";
 import { z } from "zod";
+import { redact } from "../wire/redact";
 import {
   basicAuthorization,
   DEFAULT_SINK_TIMEOUT_MS,
   isRetryableStatus,
-  redact,
   SinkError,
   truncate,
   type Sink,

@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import { ApiError } from "../errors";
+import { tryParseJson } from "../wire/json";
 import { malformed, malformedSymbol, parseJson, rateLimited, retryAfterSeconds, symbolNotFound } from "./http";
 import { PriceString, quotesForSymbols } from "./parse";
 import type { Provider, QuoteBatchParts } from "./provider";
@@ -31,13 +32,7 @@ const ErrorBody = z.object({ code: z.number().int(), msg: z.string() });
 
 /** Binance's error envelope `{"code":-1121,"msg":"Invalid symbol."}`, shared by every endpoint; undefined for any other body. */
 export function binanceErrorBody(body: string): z.infer<typeof ErrorBody> | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  const error = ErrorBody.safeParse(json);
+  const error = ErrorBody.safeParse(tryParseJson(body));
   return error.success ? error.data : undefined;
 }
 

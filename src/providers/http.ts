@@ -1,4 +1,8 @@
 import { ApiError } from "../errors";
+import { tryParseJson } from "../wire/json";
+import { redact } from "../wire/redact";
+import { retryAfterMs } from "../wire/retry-after";
+import { isTimeout } from "../wire/timeout";
 import { symbolNotAccepted, unacceptedSymbols } from "./parse";
 import type { Provider, ProviderConfig, ProviderRequest, ProviderResponse, Quote, QuoteBatch, QuoteBatchParts, RawResponse } from "./provider";
 
@@ -29,14 +33,10 @@ export function redactUrl(url: string): string {
 
 const DEFAULT_RETRY_AFTER_SECONDS = 60;
 
-/** Retry-After in whole seconds, from either form the header may take. */
+/** Retry-After in whole seconds (API errors carry whole seconds), or `fallback` when the provider named no time. */
 export function retryAfterSeconds(headers: Headers, fallback = DEFAULT_RETRY_AFTER_SECONDS): number {
-  const value = headers.get("retry-after");
-  if (!value) return fallback;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(1, Math.ceil((date - Date.now()) / 1000)) : fallback;
+  const waitMs = retryAfterMs(headers);
+  return waitMs === undefined ? fallback : Math.ceil(waitMs / 1000);
 }
 
 /** The extract step: one HTTP request with a timeout, every transport failure mapped to API.md's errors. */
@@ -54,8 +54,7 @@ export async function extract(
       signal: AbortSignal.timeout(config.timeoutMs),
     });
   } catch (error) {
-    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-    throw timedOut
+    throw isTimeout(error)
       ? new ApiError("provider_timeout", `${provider.name} did not answer within ${config.timeoutMs} ms`, { provider: provider.name })
       : new ApiError("provider_error", `${provider.name} could not be reached`, { provider: provider.name });
   }
@@ -195,11 +194,9 @@ export function symbolNotFound(provider: string, symbol: string): ApiError {
 
 /** Parse a body as JSON, or report it as malformed. */
 export function parseJson(provider: string, body: string): unknown {
-  try {
-    return JSON.parse(body) as unknown;
-  } catch {
-    throw malformed(provider, "not JSON");
-  }
+  const json = tryParseJson(body);
+  if (json === undefined) throw malformed(provider, "not JSON");
+  return json;
 }
 
 /** query -> extract -> transform, for at most `provider.batchSize` symbols. */
@@ -262,10 +259,7 @@ function impossibleTime(quote: Quote, receivedAt: number): string | undefined {
  * the key is cut out, as sent and URL-encoded, before anything is stored, logged or answered.
  */
 export function withoutKey(text: string, key: string | undefined): string {
-  if (!key) return text;
-  let clean = text;
-  for (const form of new Set([key, encodeURIComponent(key)])) clean = clean.split(form).join("REDACTED");
-  return clean;
+  return key ? redact(text, [key, encodeURIComponent(key)]) : text;
 }
 
 function errorWithoutKey(error: ApiError, key: string | undefined): ApiError {

@@ -15,6 +15,7 @@
  */
 import { z } from "zod";
 import { ApiError } from "../errors";
+import { tryParseJson } from "../wire/json";
 import { newYorkCloseOf } from "./alpha-vantage";
 import { malformed, symbolNotFound } from "./http";
 import type { Provider, ProviderResponse, QuoteBatchParts } from "./provider";
@@ -26,13 +27,7 @@ const Refusal = z.object({ status: z.string().optional(), error: z.string().opti
 
 /** A refusal by status: 403 means the plan does not include the data; the rest are Polygon failing us. */
 export function polygonRefusal(response: ProviderResponse): ApiError {
-  let json: unknown;
-  try {
-    json = JSON.parse(response.body);
-  } catch {
-    json = undefined;
-  }
-  const refusal = Refusal.safeParse(json);
+  const refusal = Refusal.safeParse(tryParseJson(response.body));
   const reason = refusal.success ? (refusal.data.message ?? refusal.data.error ?? refusal.data.status) : undefined;
   const because = reason ? `: ${reason}` : "";
   if (response.status === 403) {

@@ -18,6 +18,7 @@
  */
 import { z } from "zod";
 import { ApiError } from "../errors";
+import { tryParseJson } from "../wire/json";
 import { malformed, parseJson, symbolNotFound } from "./http";
 import { changeSince, DetailNumber, DetailText, onlySymbol } from "./parse";
 import type { MarketState, Provider, ProviderResponse, Quote, QuoteBatchParts } from "./provider";
@@ -122,13 +123,7 @@ export function parseEnvelope(response: ProviderResponse): z.infer<typeof ChartE
     return envelope.data;
   }
   // Not 200: only Yahoo's own JSON envelope says why; anything else (an HTML page, a proxy) is a plain HTTP error.
-  let json: unknown;
-  try {
-    json = JSON.parse(response.body);
-  } catch {
-    json = undefined;
-  }
-  const envelope = ChartEnvelope.safeParse(json);
+  const envelope = ChartEnvelope.safeParse(tryParseJson(response.body));
   if (envelope.success && envelope.data.chart.error) return envelope.data;
   throw new ApiError("provider_error", `${NAME} answered HTTP ${response.status}`, { provider: NAME });
 }

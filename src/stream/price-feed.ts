@@ -2,6 +2,7 @@ import { readConfig, type Env } from "../env";
 import { ApiError } from "../errors";
 import type { PriceEvent } from "../schemas/price-event";
 import { symbolObject } from "../objects/symbol";
+import { tryParseJson } from "../wire/json";
 import { closeQuietly } from "./channel";
 import {
   RECENT_EVENTS,
@@ -121,7 +122,7 @@ export class PriceFeed {
   private received(symbol: string, data: string | ArrayBuffer): void {
     if (this.ended) return;
     const json = typeof data === "string" ? data : new TextDecoder().decode(data);
-    const parsed = SymbolObjectMessageSchema.safeParse(parseJson(json));
+    const parsed = SymbolObjectMessageSchema.safeParse(tryParseJson(json));
     if (!parsed.success) {
       console.error(`stream: unexpected message from the symbol object of ${symbol}`, parsed.error.message);
       this.fail(`the stream of ${symbol} sent something unexpected`);
@@ -147,13 +148,5 @@ export class PriceFeed {
         ? `live: ${this.describe()}; nothing replayed: event ${this.request.resumeAfter} is not among the last ${RECENT_EVENTS} events of these symbols (older points: /prices/history)`
         : `live: ${this.describe()}; resumed after event ${this.request.resumeAfter}`,
     );
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

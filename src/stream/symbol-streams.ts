@@ -1,4 +1,5 @@
 import type { PriceEvent } from "../schemas/price-event";
+import { tryParseJson } from "../wire/json";
 import { ReplayRequestSchema, type ResumeAnswer } from "./protocol";
 import { RecentEvents } from "./recent-events";
 
@@ -94,13 +95,7 @@ export class SymbolStreams {
   /** The Worker's replay request for a waiting socket (the only message a stream socket may send). */
   message(socket: WebSocket, message: string | ArrayBuffer): void {
     const text = typeof message === "string" ? message : new TextDecoder().decode(message);
-    let request: unknown;
-    try {
-      request = JSON.parse(text);
-    } catch {
-      request = undefined;
-    }
-    const parsed = ReplayRequestSchema.safeParse(request);
+    const parsed = ReplayRequestSchema.safeParse(tryParseJson(text));
     if (!parsed.success) {
       socket.close(1008, "a stream socket only sends stream.replay");
       return;

@@ -1,9 +1,10 @@
-import { parseJson, SinkError, type Sink } from "../events/sink";
+import { SinkError, type Sink } from "../events/sink";
 import type { SymbolTarget } from "../providers/provider";
 import { PriceEventSchema, type PriceEvent } from "../schemas/price-event";
 import type { Database } from "../store/db";
 import { clearBacklog, markBacklog, storeDeadLetter } from "../store/outbox";
 import { backoffDelay } from "../timers/backoff";
+import { tryParseJson } from "../wire/json";
 import type { LoggedPoint, PointLog } from "./point-log";
 
 /** Events handed to the sink in one publish call (one request for the Kafka REST sinks). */
@@ -174,7 +175,7 @@ interface Prefix {
 function validPrefix(batch: readonly LoggedPoint[]): Prefix {
   const prefix: Prefix = { events: [], rows: [] };
   for (const row of batch) {
-    const parsed = PriceEventSchema.safeParse(parseJson(row.event));
+    const parsed = PriceEventSchema.safeParse(tryParseJson(row.event));
     if (!parsed.success) {
       prefix.poison = { row, reason: `not a valid price.updated event: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}` };
       break;
@@ -186,6 +187,6 @@ function validPrefix(batch: readonly LoggedPoint[]): Prefix {
 }
 
 function eventIdOf(json: string): string | undefined {
-  const value = parseJson(json);
+  const value = tryParseJson(json);
   return typeof value === "object" && value !== null && "event_id" in value && typeof value.event_id === "string" ? value.event_id : undefined;
 }
