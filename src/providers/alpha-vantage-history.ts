@@ -18,6 +18,7 @@ import { z } from "zod";
 import { ApiError } from "../errors";
 import { malformed, parseJson, rateLimited } from "./http";
 import { requireFewRequests, splitBySpan, type Bar, type BarInterval, type BarPage, type BarQuery, type HistoryProvider } from "./history";
+import { requireApiKey } from "./parse";
 
 const NAME = "alpha_vantage";
 const RETRY_AFTER_SECONDS = 60;
@@ -161,9 +162,7 @@ export const alphaVantageHistory: HistoryProvider = {
   lookbackMs: () => undefined,
 
   query({ symbol, interval, from }, config) {
-    if (!config.apiKey) {
-      throw new ApiError("provider_not_configured", `${NAME} needs an API key, and none is configured`, { provider: NAME });
-    }
+    const apiKey = requireApiKey(NAME, config);
     const intraday = AV_INTERVAL[interval];
     const params = intraday
       ? new URLSearchParams({
@@ -172,13 +171,13 @@ export const alphaVantageHistory: HistoryProvider = {
           interval: intraday,
           month: new Date(from).toISOString().slice(0, 7),
           outputsize: "full",
-          apikey: config.apiKey,
+          apikey: apiKey,
         })
       : new URLSearchParams({
           function: "TIME_SERIES_DAILY",
           symbol,
           outputsize: Date.now() - from <= COMPACT_DAILY_SPAN ? "compact" : "full",
-          apikey: config.apiKey,
+          apikey: apiKey,
         });
     return { url: `${config.baseUrl}/query?${params.toString()}` };
   },

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { ApiError } from "../errors";
 import { malformed, parseJson } from "./http";
 import { splitBySpan, type BarInterval, type BarPage, type HistoryProvider } from "./history";
+import { requireApiKey } from "./parse";
 
 const NAME = "finnhub";
 const DAY = 86_400_000;
@@ -60,16 +61,14 @@ export const finnhubHistory: HistoryProvider = {
   lookbackMs: () => undefined,
 
   query({ symbol, interval, from, to }, config) {
-    if (!config.apiKey) {
-      throw new ApiError("provider_not_configured", `${NAME} needs an API key, and none is configured`, { provider: NAME });
-    }
+    const apiKey = requireApiKey(NAME, config);
     const params = new URLSearchParams({
       symbol,
       resolution: RESOLUTION[interval],
       from: String(Math.floor(from / 1000)),
       // `to` is inclusive at Finnhub: the last second before our exclusive end.
       to: String(Math.ceil(to / 1000) - 1),
-      token: config.apiKey,
+      token: apiKey,
     });
     return { url: `${config.baseUrl}/stock/candle?${params.toString()}` };
   },

@@ -5,6 +5,7 @@
  */
 import { ApiError } from "../errors";
 import { AnsweredWithError, extract, ProviderAnswerError, rawResponseOf, withoutKey } from "./http";
+import { requireApiKey } from "./parse";
 import type { ProviderConfig, ProviderName, ProviderRequest, ProviderResponse, RawResponse } from "./provider";
 
 /** History answers are bigger than quotes (a month of minute bars is a few MB), and bounded by the windows. */
@@ -81,11 +82,7 @@ export async function fetchBars(
   config: ProviderConfig,
   followUp?: ProviderRequest,
 ): Promise<FetchedBars> {
-  if (provider.needsKey && !config.apiKey) {
-    throw new ApiError("provider_not_configured", `${provider.name} needs an API key, and none is configured`, {
-      provider: provider.name,
-    });
-  }
+  if (provider.needsKey) requireApiKey(provider.name, config);
   const request = followUp ?? provider.query(query, config);
   let response: ProviderResponse | undefined;
   let page: BarPage;

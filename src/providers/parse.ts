@@ -17,10 +17,13 @@ export function onlySymbol(provider: ProviderName, symbols: readonly string[]): 
 
 /** The API key of a provider that needs one: without it, 503 provider_not_configured before any request. */
 export function requireApiKey(provider: ProviderName, config: ProviderConfig): string {
-  if (!config.apiKey) {
-    throw new ApiError("provider_not_configured", `${provider} needs an API key, and none is configured`, { provider });
-  }
+  if (!config.apiKey) throw notConfigured(provider);
   return config.apiKey;
+}
+
+/** 503 provider_not_configured: the provider needs an API key and the deployment has none for it. */
+export function notConfigured(provider: ProviderName): ApiError {
+  return new ApiError("provider_not_configured", `${provider} needs an API key, and none is configured`, { provider });
 }
 
 /** A number sent as a string ("112.1300", "-0.6600"); a sign is allowed, exponents and blanks are not. */

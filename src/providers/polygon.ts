@@ -18,6 +18,7 @@ import { ApiError } from "../errors";
 import { tryParseJson } from "../wire/json";
 import { newYorkCloseOf } from "./alpha-vantage";
 import { malformed, symbolNotFound } from "./http";
+import { onlySymbol, requireApiKey } from "./parse";
 import type { Provider, ProviderResponse, QuoteBatchParts } from "./provider";
 
 const NAME = "polygon";
@@ -55,14 +56,6 @@ const NanoTime = z.union([z.string().regex(/^\d{1,22}$/), z.number().int().nonne
 const LastTrade = z.object({ results: z.object({ p: z.number().positive(), t: NanoTime }) });
 const PrevDay = z.object({ results: z.array(z.object({ c: z.number().positive(), t: z.number().int() })).optional() });
 
-function onlySymbol(symbols: readonly string[]): string {
-  const [symbol] = symbols;
-  if (symbol === undefined || symbols.length > 1) {
-    throw new Error(`${NAME} quotes exactly one symbol per request, was asked for ${symbols.length}`);
-  }
-  return symbol;
-}
-
 /** The previous-day bar's date in New York, from its start (00:00 New York), as YYYY-MM-DD. */
 function newYorkDateOf(instant: number): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone: "America/New_York" }).format(instant);
@@ -91,17 +84,15 @@ export const polygon: Provider = {
   budget: { perMinute: 5 },
 
   query(symbols, config) {
-    if (!config.apiKey) {
-      throw new ApiError("provider_not_configured", `${NAME} needs an API key, and none is configured`, { provider: NAME });
-    }
-    const symbol = encodeURIComponent(onlySymbol(symbols));
-    const key = new URLSearchParams({ apiKey: config.apiKey }).toString();
+    const apiKey = requireApiKey(NAME, config);
+    const symbol = encodeURIComponent(onlySymbol(NAME, symbols));
+    const key = new URLSearchParams({ apiKey }).toString();
     const path = config.latestFrom === "last_trade" ? `/v2/last/trade/${symbol}?${key}` : `/v2/aggs/ticker/${symbol}/prev?adjusted=true&${key}`;
     return { url: `${config.baseUrl}${path}` };
   },
 
   transform(response, symbols): QuoteBatchParts {
-    const symbol = onlySymbol(symbols);
+    const symbol = onlySymbol(NAME, symbols);
     if (response.status === 404) throw symbolNotFound(NAME, symbol);
     if (response.status !== 200) throw polygonRefusal(response);
     const { price, timestamp } = quoteOf(response, symbol);

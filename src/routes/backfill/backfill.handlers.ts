@@ -2,7 +2,7 @@ import type { AppRouteHandler } from "../../app-env";
 import { readConfig } from "../../env";
 import { ApiError } from "../../errors";
 import { cancelBackfill, createBackfill, getBackfill, listBackfillPage } from "../../history/backfill";
-import { requireAcceptedSymbols } from "../../providers/parse";
+import { notConfigured, requireAcceptedSymbols } from "../../providers/parse";
 import { getProvider, isConfigured } from "../../providers/registry";
 import type { BackfillJob } from "../../history/backfill-store";
 import type { BackfillSchema } from "../../schemas/backfill";
@@ -21,7 +21,7 @@ export const postBackfill: AppRouteHandler<typeof createBackfillRoute> = async (
   }
   requireAcceptedSymbols(getProvider(provider), symbols);
   if (!isConfigured(config, provider)) {
-    throw new ApiError("provider_not_configured", `${provider} needs an API key, and none is configured`, { provider });
+    throw notConfigured(provider);
   }
   const job = await createBackfill(c.env, { symbols, interval: body.interval, from: body.from, to: body.to, provider });
   return c.json(backfillBody(job), 202);

@@ -3,7 +3,7 @@ import { readConfig, type Env } from "../../env";
 import { ApiError } from "../../errors";
 import { startLoops, stopLoops } from "../../jobs/loops";
 import { createJobWithin, findJob, listJobs, stopJob, stopJobNotStarted, type PollJob } from "../../jobs/store";
-import { requireAcceptedSymbols } from "../../providers/parse";
+import { notConfigured, requireAcceptedSymbols } from "../../providers/parse";
 import { getProvider, isConfigured } from "../../providers/registry";
 import { jobBody } from "../../schemas/job";
 import { encodeCursor } from "../../schemas/cursor";
@@ -23,7 +23,7 @@ export const createPollJob: AppRouteHandler<typeof createJobRoute> = async (c) =
     throw new ApiError("invalid_request", `${provider} can be polled every ${minInterval} seconds at most often; interval must be >= ${minInterval}`);
   }
   if (!isConfigured(config, provider)) {
-    throw new ApiError("provider_not_configured", `${provider} needs an API key, and none is configured`, { provider });
+    throw notConfigured(provider);
   }
   const db = database(c.env.DB);
   const job = await createJobWithin(db, { symbols: body.symbols, interval: body.interval, provider, pinned: body.provider !== undefined }, config.MAX_ACTIVE_JOBS);
