@@ -40,6 +40,7 @@ const SINK_FAULT_TESTS = "test/sink-faults/**/*.test.ts";
 const SINK_E2E_TESTS = "test/sinks-e2e/**/*.test.ts";
 const BROWSER_TESTS = "test/browser/**/*.test.ts";
 const SUSTAINED_TESTS = "test/sustained/**/*.test.ts";
+const CONTRACT_TESTS = "test/contract/**/*.test.ts";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -72,7 +73,7 @@ export default defineConfig(async () => {
       reporters: ["tree" as const],
       silent: "passed-only" as const,
       projects: [
-        project("service", ["test/**/*.test.ts", SINK_E2E_TESTS], [FAILOVER_TESTS, SINK_FAULT_TESTS, BROWSER_TESTS, SUSTAINED_TESTS]),
+        project("service", ["test/**/*.test.ts", SINK_E2E_TESTS], [FAILOVER_TESTS, SINK_FAULT_TESTS, BROWSER_TESTS, SUSTAINED_TESTS, CONTRACT_TESTS]),
         // Its own fixture server, so taking the sink down does not slow other tests' deliveries.
         project("sink-faults", [SINK_FAULT_TESTS], [], () => ({ EVENT_SINK_TIMEOUT_MS: "500" })),
         // Sustained jobs with a slow broker and a restart: a broker of their own, so they slow nobody else.
@@ -93,6 +94,8 @@ export default defineConfig(async () => {
         })),
         // Yahoo by default with Finnhub behind it: the deployed shape of failover.
         project("failover", [FAILOVER_TESTS], [], () => ({ DEFAULT_PROVIDER: "yfinance", FALLBACK_PROVIDERS: "finnhub" })),
+        // In Node: /openapi.json's validators compile schemas to code at run time, which workerd forbids.
+        { test: { name: "contract", include: [CONTRACT_TESTS], environment: "node" } },
         // In Node, not workerd: the dashboard in Chromium against a `wrangler dev` the test starts (test/browser/).
         { test: { name: "browser", include: [BROWSER_TESTS], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 } },
       ],
