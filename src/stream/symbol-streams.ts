@@ -1,7 +1,6 @@
-import type { PriceEvent } from "../schemas/price-event";
 import { tryParseJson } from "../wire/json";
 import { ReplayRequestSchema, type ResumeAnswer } from "./protocol";
-import { RecentEvents } from "./recent-events";
+import { RETIRED_RECENT_EVENTS_TABLE, type RecentEvents } from "./recent-events";
 
 /** Tag of stream sockets among the object's hibernatable WebSockets. */
 const STREAM_TAG = "price-stream";
@@ -26,15 +25,17 @@ function stateOf(socket: WebSocket): SocketState {
 }
 
 /**
- * The stream side of one symbol object: accepts stream sockets with the Hibernation API, keeps the recent events
- * for resuming, and sends every new event to every live socket. SymbolObject delegates to it from `fetch`
- * (connect), `webSocketMessage`, `webSocketClose` and `record` (publish). See protocol.ts for the design.
+ * The stream side of one symbol object: accepts stream sockets with the Hibernation API, replays recent events
+ * (from the object's record of them) to resuming streams, and sends every new event to every live socket.
+ * SymbolObject delegates to it from `fetch` (connect), `webSocketMessage`, `webSocketClose` and its commit of a
+ * point (publish). See protocol.ts for the design.
  */
 export class SymbolStreams {
-  private readonly recent: RecentEvents;
-
-  constructor(private readonly ctx: DurableObjectState) {
-    this.recent = new RecentEvents(ctx.storage.sql);
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly recent: RecentEvents,
+  ) {
+    ctx.storage.sql.exec(`DROP TABLE IF EXISTS ${RETIRED_RECENT_EVENTS_TABLE}`);
   }
 
   /**
@@ -65,22 +66,15 @@ export class SymbolStreams {
         for (const event of this.recent.replay(found.seq)) socket.send(event.json);
         socket.serializeAttachment({ live: true, waitingSince: 0 } satisfies SocketState);
       } else {
-        socket.serializeAttachment({ live: false, waitingSince: this.recent.newestSeq() } satisfies SocketState);
+        socket.serializeAttachment({ live: false, waitingSince: this.recent.newestSeq } satisfies SocketState);
         send(socket, { type: "stream.resume", found: false, recorded_at: null });
       }
     }
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  /** A new point was stored: keep its event for resuming, and send it to every live stream. */
-  publish(event: PriceEvent): void {
-    const json = JSON.stringify(event);
-    try {
-      this.recent.append(event.event_id, Date.now(), json);
-    } catch (error) {
-      // Streams are a view: a storage hiccup here must never fail the recording of the point itself.
-      console.error("stream: keeping a recent event failed", error);
-    }
+  /** A new point was committed with its event (`json`, as the record of recent events holds it): send it to every live stream. */
+  publish(json: string): void {
     for (const socket of this.ctx.getWebSockets(STREAM_TAG)) {
       if (!stateOf(socket).live) continue;
       try {

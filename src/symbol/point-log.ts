@@ -1,4 +1,6 @@
 import type { PricePointRow, RawResponseRow } from "../store/prices";
+import { RECENT_EVENTS } from "../stream/protocol";
+import type { RecentEvent, RecentEvents } from "../stream/recent-events";
 
 /**
  * Undelivered or unflushed points one symbol may hold. When the sink (or D1) has been down long enough to fill
@@ -41,9 +43,10 @@ interface LogRow extends Record<string, SqlStorageValue> {
  * committed here, synchronously and in one transaction with its event, before anyone can see it. Two cursors say
  * how far the log went out: `flushedThrough` (points written to D1) and `deliveredThrough` (events acknowledged
  * by the sink). The log is a ring of OUTBOX_CAPACITY slots (slot = seq mod capacity) overwritten in place, so a
- * point costs one row written here and the log never grows past its bound.
+ * point costs one row written here and the log never grows past its bound. Its newest RECENT_EVENTS events are
+ * also what a resuming stream replays (RecentEvents): the event streamed is the event committed, with no copy.
  */
-export class PointLog {
+export class PointLog implements RecentEvents {
   private nextSeq: number;
   private flushed: number;
   private delivered: number;
@@ -143,13 +146,36 @@ export class PointLog {
     return this.rows(`SELECT seq, ts, event, point, raw, logged_at FROM ${TABLE} ORDER BY ts DESC LIMIT ?`, limit);
   }
 
-  /** An event the log still holds, by id (a stream resuming after it). */
-  findEvent(eventId: string): LoggedPoint | undefined {
-    return this.rows(`SELECT seq, ts, event, point, raw, logged_at FROM ${TABLE} WHERE json_extract(event, '$.event_id') = ?`, eventId)[0];
+  find(eventId: string): RecentEvent | undefined {
+    return this.recentEvents("json_extract(event, '$.event_id') = ?", eventId)[0];
   }
 
+  replay(afterSeq: number, since: number | null = null): RecentEvent[] {
+    return this.recentEvents("(seq > ? OR logged_at >= ?)", afterSeq, since ?? Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * Of the newest RECENT_EVENTS streamed events, those matching `condition`, in commit order. Events taken over
+   * from an earlier version's D1 outbox (no point) were never streamed, so they are never replayed.
+   */
+  private recentEvents(condition: string, ...bindings: SqlStorageValue[]): RecentEvent[] {
+    const slotsOf = slotsHolding(this.newestSeq - RECENT_EVENTS + 1, this.newestSeq);
+    return this.sql
+      .exec<{ seq: number; event_id: string; event: string; logged_at: number }>(
+        `SELECT seq, json_extract(event, '$.event_id') AS event_id, event, logged_at FROM ${TABLE}
+         WHERE ${slotsOf.condition} AND seq > ? AND point IS NOT NULL AND ${condition} ORDER BY seq`,
+        ...slotsOf.bindings,
+        this.newestSeq - RECENT_EVENTS,
+        ...bindings,
+      )
+      .toArray()
+      .map((row) => ({ seq: row.seq, eventId: row.event_id, recordedAt: row.logged_at, json: row.event }));
+  }
+
+  /** The `limit` points after `seq`: seqs are consecutive, so they sit in one run of slots (read by the key, not a scan of the ring). */
   private after(seq: number, limit: number): LoggedPoint[] {
-    return this.rows(`SELECT seq, ts, event, point, raw, logged_at FROM ${TABLE} WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit);
+    const slotsOf = slotsHolding(seq + 1, Math.min(this.newestSeq, seq + limit));
+    return this.rows(`SELECT seq, ts, event, point, raw, logged_at FROM ${TABLE} WHERE ${slotsOf.condition} AND seq > ? ORDER BY seq LIMIT ?`, ...slotsOf.bindings, seq, limit);
   }
 
   private rows(query: string, ...bindings: SqlStorageValue[]): LoggedPoint[] {
@@ -165,4 +191,17 @@ export class PointLog {
         loggedAt: row.logged_at,
       }));
   }
+}
+
+/**
+ * The slots of seqs `fromSeq`..`toSeq` as a condition on the ring's key: one range, or two where the ring wraps
+ * (none when the run is empty; all when it spans the ring).
+ */
+function slotsHolding(fromSeq: number, toSeq: number): { condition: string; bindings: number[] } {
+  const from = Math.max(fromSeq, 1);
+  if (toSeq < from) return { condition: "0", bindings: [] };
+  if (toSeq - from + 1 >= OUTBOX_CAPACITY) return { condition: "1", bindings: [] };
+  const first = from % OUTBOX_CAPACITY;
+  const last = toSeq % OUTBOX_CAPACITY;
+  return first <= last ? { condition: "slot BETWEEN ? AND ?", bindings: [first, last] } : { condition: "(slot >= ? OR slot <= ?)", bindings: [first, last] };
 }

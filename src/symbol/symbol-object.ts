@@ -84,8 +84,8 @@ export class SymbolObject extends DurableObject<Env> {
     this.config = readConfig(env);
     this.db = database(env.DB);
     this.target = ctx.storage.kv.get<SymbolTarget>(KEY_TARGET);
-    this.streams = new SymbolStreams(ctx);
     this.log = new PointLog(ctx.storage.sql, ctx.storage.kv);
+    this.streams = new SymbolStreams(ctx, this.log);
     const countQuery = () => {
       this.stats.d1Queries++;
     };
@@ -289,13 +289,14 @@ export class SymbolObject extends DurableObject<Env> {
     if (recent.isKnown(quote.timestamp)) return this.confirmLatest(quote, raw);
     this.requireRoom();
     const point = pricePointRow(quote, raw.id, event.event_id, now);
-    this.log.append({ timestamp: quote.timestamp, event: JSON.stringify(event), point, raw: rawRow, loggedAt: now });
+    const eventJson = JSON.stringify(event);
+    this.log.append({ timestamp: quote.timestamp, event: eventJson, point, raw: rawRow, loggedAt: now });
     this.stats.points++;
     recent.add({ price: quote.price, timestamp: quote.timestamp });
     // A provider may answer with an older quote than one we hold (a lagging replica): stored, but the latest stays the newest.
     if (!this.latestQuote || quote.timestamp >= this.latestQuote.timestamp) this.latestQuote = { ...quote, rawResponseId: raw.id, checkedAt: raw.fetchedAt };
     else this.confirmLatest(quote, raw);
-    this.streams.publish(event);
+    this.streams.publish(eventJson);
     this.delivery.eventsCommitted(now);
     this.flush.pointsCommitted(now);
     await this.armAlarm();

@@ -1,9 +1,8 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { symbolObject } from "../../src/objects/symbol";
-import { priceUpdated } from "../../src/events/price-events";
+import { settled } from "../../src/objects/outcome";
 import { RECENT_EVENTS } from "../../src/stream/protocol";
-import { SymbolStreams } from "../../src/stream/symbol-streams";
 import { uniqueSymbol } from "../support/api";
 import { eventually, sleep, startJob, stopJob } from "../support/jobs";
 import { openSse } from "../support/streams";
@@ -79,14 +78,19 @@ describe("resuming a stream with Last-Event-ID", () => {
 
   it(`keeps each symbol's last ${RECENT_EVENTS} events: resuming within them replays the rest in full, before them replays nothing`, async () => {
     const symbol = uniqueSymbol("F");
-    const events = Array.from({ length: RECENT_EVENTS + 1 }, (_, second) =>
-      priceUpdated({ symbol, provider: "synthetic", price: 100 + second / 100, timestamp: 1_700_000_000_000 + second * 1000 }, "raw-replay"),
-    );
-    // Published through the object's own state, as its record() does.
-    const stub = symbolObject(env, { provider: "synthetic", symbol });
-    await runInDurableObject(stub, (_instance, state) => {
-      const streams = new SymbolStreams(state);
-      for (const event of events) streams.publish(event);
+    const target = { provider: "synthetic" as const, symbol };
+    const stub = symbolObject(env, target);
+    const raw = { id: "raw-replay", fetchedAt: Date.now() };
+    // Committed through the object, as a batch round hands quotes to it (quotes sent together commit in the order sent).
+    const quotes = Array.from({ length: RECENT_EVENTS + 1 }, (_, second) => ({ symbol, provider: "synthetic" as const, price: 100 + second / 100, timestamp: 1_700_000_000_000 + second * 1000 }));
+    for (let start = 0; start < quotes.length; start += 100) {
+      const outcomes = await Promise.all(quotes.slice(start, start + 100).map((quote) => stub.ingest(target, quote, raw)));
+      expect(outcomes.every((outcome) => settled(outcome).ok)).toBe(true);
+    }
+    const events = await eventually(async () => {
+      const stored = await env.DB.prepare("SELECT event_id FROM price_points WHERE symbol = ? ORDER BY ts").bind(symbol).all<{ event_id: string }>();
+      expect(stored.results).toHaveLength(RECENT_EVENTS + 1);
+      return stored.results;
     });
 
     const oldestKept = events[1]!;
@@ -100,5 +104,5 @@ describe("resuming a stream with Last-Event-ID", () => {
     await tooLate.waitForComment(/nothing replayed/);
     await tooLate.close();
     expect(tooLate.priceEvents()).toEqual([]);
-  });
+  }, 60_000);
 });
