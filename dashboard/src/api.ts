@@ -110,3 +110,52 @@ export async function serverMovingAverage(symbol: string, provider: string, wind
   const query = new URLSearchParams({ window: String(window), provider });
   return call(`/ma/${encodeURIComponent(symbol)}?${query}`, MovingAverageSchema);
 }
+
+const BarsSchema = z.object({
+  bars: z.array(z.object({ timestamp: z.string(), open: z.number(), high: z.number(), low: z.number(), close: z.number(), volume: z.nullable(z.number()) })),
+  next_cursor: z.nullable(z.string()),
+  backfill: z.optional(z.nullable(z.object({ requests: z.number(), message: z.string() }))),
+});
+export type BarsPage = z.infer<typeof BarsSchema>;
+
+export interface BarsQuery {
+  symbol: string;
+  provider: string;
+  interval: string;
+  from: Date;
+  to: Date;
+  limit: number;
+}
+
+/** One page of bars, oldest first, with the store's hint when it lacks part of the range. */
+export async function bars(query: BarsQuery): Promise<BarsPage> {
+  const params = new URLSearchParams({
+    symbol: query.symbol,
+    provider: query.provider,
+    interval: query.interval,
+    from: query.from.toISOString(),
+    to: query.to.toISOString(),
+    limit: String(query.limit),
+  });
+  return call(`/prices/bars?${params}`, BarsSchema);
+}
+
+export const BackfillSchema = z.object({
+  backfill_id: z.string(),
+  status: z.enum(["queued", "running", "done", "failed", "cancelled"]),
+  progress: z.object({ requests_done: z.number(), requests_planned: z.number(), bars_stored: z.number() }),
+  errors: z.array(z.object({ symbol: z.string(), code: z.string(), message: z.string() })),
+});
+export type Backfill = z.infer<typeof BackfillSchema>;
+
+export async function startBackfill(query: Omit<BarsQuery, "limit">): Promise<Backfill> {
+  return call("/prices/backfill", BackfillSchema, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ symbols: [query.symbol], provider: query.provider, interval: query.interval, from: query.from.toISOString(), to: query.to.toISOString() }),
+  });
+}
+
+export async function backfillStatus(backfillId: string): Promise<Backfill> {
+  return call(`/prices/backfill/${encodeURIComponent(backfillId)}`, BackfillSchema);
+}

@@ -1,8 +1,11 @@
 /**
- * The dashboard (GET /): providers and their health, polling jobs (start, stop), and a live chart of one symbol
- * with its moving average, fed by /prices/history and then by /prices/stream.
+ * The dashboard (GET /): providers and their health, polling jobs (start, stop), a live chart of one symbol
+ * with its moving average, fed by /prices/history and then by /prices/stream, and that symbol's candles
+ * (/prices/bars, moved by the same stream; candles-panel.ts).
  */
 import { ApiFailure, history, listJobs, listProviders, serverMovingAverage, startJob, stopJob, useApiKey, type Job, type Provider } from "./api";
+import { CandlesPanel } from "./candles-panel";
+import { describe, element, format } from "./dom";
 import { LiveStream } from "./live-stream";
 import { PriceChart } from "./price-chart";
 import type { DashboardProbe, StreamState } from "./probe";
@@ -11,12 +14,6 @@ const JOBS_REFRESH_MS = 3_000;
 const PROVIDERS_REFRESH_MS = 10_000;
 const JOBS_SHOWN = 25;
 const API_KEY_STORAGE = "market-data-service.api-key";
-
-function element<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the page has no #${id}`);
-  return found as T;
-}
 
 /** A table cell with text (never HTML: symbols and errors come from outside). */
 function cell(text: string, className?: string): HTMLTableCellElement {
@@ -31,12 +28,6 @@ function showMessage(text: string | undefined): void {
   message.hidden = text === undefined;
   message.textContent = text ?? "";
 }
-
-function describe(error: unknown): string {
-  return error instanceof ApiFailure ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
-}
-
-const format = (value: number | undefined) => (value === undefined ? "—" : value.toLocaleString(undefined, { maximumFractionDigits: 4 }));
 
 // --- providers ------------------------------------------------------------------------------------------
 
@@ -158,6 +149,7 @@ element<HTMLFormElement>("job-form").addEventListener("submit", (submit) => {
 
 const maWindowInput = element<HTMLInputElement>("ma-window");
 const chart = new PriceChart(element("chart"), maWindow());
+const candles = new CandlesPanel();
 let stream: LiveStream | undefined;
 let watched: { symbol: string; provider: string } | undefined;
 let streamState: StreamState = "stopped";
@@ -231,6 +223,7 @@ function watch(symbol = element<HTMLInputElement>("watch-symbol").value, provide
   element("server-ma-as-of").textContent = "";
   watched = { symbol: upper, provider };
   showFigures();
+  candles.follow(upper, provider);
   let historyLoaded = false;
   stream = new LiveStream(upper, provider, {
     // History is read once the stream is live, so no point falls between the two (the chart dedupes).
@@ -246,6 +239,7 @@ function watch(symbol = element<HTMLInputElement>("watch-symbol").value, provide
         .catch((error: unknown) => showMessage(`Loading the history failed: ${describe(error)}`));
     },
     onEvent: (event) => {
+      candles.fold(event);
       if (chart.add([event]) > 0) {
         showFigures();
         void refreshServerAverage();
@@ -312,6 +306,9 @@ window.__dashboard = {
   },
   get stream() {
     return streamState;
+  },
+  get candles() {
+    return candles.probe();
   },
 };
 

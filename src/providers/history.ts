@@ -6,25 +6,13 @@
 import { ApiError } from "../errors";
 import { AnsweredWithError, extract, ProviderAnswerError, rawResponseOf, withoutKey } from "./http";
 import { requireApiKey } from "./parse";
+import type { BarInterval } from "./bar-intervals";
 import type { ProviderConfig, ProviderName, ProviderRequest, ProviderResponse, RawResponse } from "./provider";
 
 /** History answers are bigger than quotes (a month of minute bars is a few MB), and bounded by the windows. */
 export const MAX_HISTORY_BODY_BYTES = 8 * 1024 * 1024;
 
-export const BAR_INTERVALS = ["1m", "5m", "15m", "30m", "1h", "1d", "1wk"] as const;
-export type BarInterval = (typeof BAR_INTERVALS)[number];
-
-const MINUTE = 60_000;
-const DAY = 86_400_000;
-export const INTERVAL_MS: Readonly<Record<BarInterval, number>> = {
-  "1m": MINUTE,
-  "5m": 5 * MINUTE,
-  "15m": 15 * MINUTE,
-  "30m": 30 * MINUTE,
-  "1h": 60 * MINUTE,
-  "1d": DAY,
-  "1wk": 7 * DAY,
-};
+export { BAR_INTERVALS, INTERVAL_MS, type BarInterval } from "./bar-intervals";
 
 /** One bar as the provider reported it. `timestamp` is the bar's start, epoch ms. */
 export interface Bar {
