@@ -1,15 +1,15 @@
 import { z } from "zod";
 import { tryParseJson } from "../wire/json";
-import { redact } from "../wire/redact";
 import {
-  proxyCredentials,
-  DEFAULT_SINK_TIMEOUT_MS,
+  brokerEndpoint,
   httpStatusOfErrorCode,
   isRetryableStatus,
   joinUrl,
   postToBroker,
-  SinkError,
+  sinkError,
   truncate,
+  type BrokerEndpoint,
+  type SinkError,
   type Sink,
   type SinkOptions,
   type SinkEvent,
@@ -55,30 +55,17 @@ function isRetryableOffsetError(code: number | null | undefined): boolean {
 
 export class KafkaRestV2Sink implements Sink {
   readonly name = "kafka-rest-v2";
-  private readonly url: string;
-  private readonly headers: Record<string, string>;
-  private readonly timeoutMs: number;
-  private readonly secrets: readonly (string | undefined)[];
+  private readonly endpoint: BrokerEndpoint;
 
   constructor(settings: KafkaRestV2Settings, options: SinkOptions = {}) {
-    this.url = joinUrl(settings.url, "topics", settings.topic);
-    this.headers = { "content-type": KAFKA_JSON_V2, accept: "application/vnd.kafka.v2+json, application/json" };
-    const { authorization, secrets } = proxyCredentials(settings.apiKey, settings.apiSecret);
-    if (authorization) this.headers.authorization = authorization;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
-    this.secrets = secrets;
+    const url = joinUrl(settings.url, "topics", settings.topic);
+    const headers = { "content-type": KAFKA_JSON_V2, accept: "application/vnd.kafka.v2+json, application/json" };
+    this.endpoint = brokerEndpoint(this.name, url, headers, settings, options);
   }
 
   async publish(events: readonly SinkEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const answer = await postToBroker({
-      sink: this.name,
-      url: this.url,
-      headers: this.headers,
-      body: JSON.stringify({ records: events.map((event) => ({ key: event.symbol, value: event })) }),
-      timeoutMs: this.timeoutMs,
-      secrets: this.secrets,
-    });
+    const answer = await postToBroker(this.endpoint, JSON.stringify({ records: events.map((event) => ({ key: event.symbol, value: event })) }));
     const parsed = ProduceAnswerSchema.safeParse(tryParseJson(answer.body));
     if (!parsed.success || parsed.data.offsets.length !== events.length) {
       // We cannot tell which records were taken: resending all is safe (consumers dedupe on event_id).
@@ -98,6 +85,6 @@ export class KafkaRestV2Sink implements Sink {
   }
 
   private fail(message: string, retryable: boolean): SinkError {
-    return new SinkError(redact(`${this.name}: ${message}`, this.secrets), { retryable });
+    return sinkError(this.name, this.endpoint.secrets, message, { retryable });
   }
 }

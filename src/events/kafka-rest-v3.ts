@@ -1,16 +1,16 @@
 import { z } from "zod";
-import { redact } from "../wire/redact";
 import {
-  proxyCredentials,
-  DEFAULT_SINK_TIMEOUT_MS,
+  brokerEndpoint,
   httpStatusOfErrorCode,
   isRecordRejection,
   isRetryableStatus,
   joinUrl,
   postToBroker,
-  SinkError,
+  sinkError,
   splitConcatenatedJson,
   truncate,
+  type BrokerEndpoint,
+  type SinkError,
   type Sink,
   type SinkOptions,
   type SinkEvent,
@@ -67,31 +67,18 @@ const DeliveryReportSchema = z.object({
 
 export class KafkaRestV3Sink implements Sink {
   readonly name = "kafka-rest";
-  private readonly url: string;
-  private readonly headers: Record<string, string>;
-  private readonly timeoutMs: number;
-  private readonly secrets: readonly (string | undefined)[];
+  private readonly endpoint: BrokerEndpoint;
 
   constructor(settings: KafkaRestV3Settings, options: SinkOptions = {}) {
-    this.url = joinUrl(settings.url, "v3", "clusters", settings.clusterId, "topics", settings.topic, "records");
-    this.headers = { "content-type": "application/json", accept: "application/json" };
-    const { authorization, secrets } = proxyCredentials(settings.apiKey, settings.apiSecret);
-    if (authorization) this.headers.authorization = authorization;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
-    this.secrets = secrets;
+    const url = joinUrl(settings.url, "v3", "clusters", settings.clusterId, "topics", settings.topic, "records");
+    const headers = { "content-type": "application/json", accept: "application/json" };
+    this.endpoint = brokerEndpoint(this.name, url, headers, settings, options);
   }
 
   async publish(events: readonly SinkEvent[]): Promise<void> {
     if (events.length === 0) return;
     const records = events.map((event) => JSON.stringify({ key: { type: "STRING", data: event.symbol }, value: { type: "JSON", data: event } }));
-    const answer = await postToBroker({
-      sink: this.name,
-      url: this.url,
-      headers: this.headers,
-      body: records.join("\n"),
-      timeoutMs: this.timeoutMs,
-      secrets: this.secrets,
-    });
+    const answer = await postToBroker(this.endpoint, records.join("\n"));
     const reports = splitConcatenatedJson(answer.body).map((value) => DeliveryReportSchema.safeParse(value));
     for (const [index, event] of events.entries()) {
       const which = `event ${index + 1} of ${events.length} (${event.event_id})`;
@@ -110,6 +97,6 @@ export class KafkaRestV3Sink implements Sink {
   }
 
   private fail(message: string, retryable: boolean, acknowledged: number, rejected = false): SinkError {
-    return new SinkError(redact(`${this.name}: ${message}`, this.secrets), { retryable, acknowledged, rejected });
+    return sinkError(this.name, this.endpoint.secrets, message, { retryable, acknowledged, rejected });
   }
 }

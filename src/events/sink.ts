@@ -73,17 +73,18 @@ export function requireSettings<const K extends string>(
   return settings as Record<K, string>;
 }
 
-/** `Basic base64(user:password)`, UTF-8 safe. */
 /**
- * A Kafka REST proxy's optional API key and secret: the Authorization header when both are set, and every
- * form of them that must never appear in an error or a log.
+ * A broker's user and password (a Kafka REST proxy's optional API key and secret, Upstash's username and
+ * password): the Authorization header when both are set, and every form of them that must never appear in an
+ * error or a log.
  */
-export function proxyCredentials(apiKey: string | undefined, apiSecret: string | undefined): { authorization: string | undefined; secrets: (string | undefined)[] } {
-  const authorization = apiKey && apiSecret ? basicAuthorization(apiKey, apiSecret) : undefined;
-  return { authorization, secrets: [apiSecret, apiKey, authorization?.slice("Basic ".length)] };
+export function basicCredentials(user: string | undefined, password: string | undefined): { authorization: string | undefined; secrets: (string | undefined)[] } {
+  const authorization = user && password ? basicAuthorization(user, password) : undefined;
+  return { authorization, secrets: [password, user, authorization?.slice("Basic ".length)] };
 }
 
-export function basicAuthorization(user: string, password: string): string {
+/** `Basic base64(user:password)`, UTF-8 safe. */
+function basicAuthorization(user: string, password: string): string {
   const bytes = new TextEncoder().encode(`${user}:${password}`);
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);
@@ -131,15 +132,38 @@ export function httpStatusOfErrorCode(code: number): number {
 /** The error body both Kafka REST Proxy API versions (and Redpanda) answer with. */
 const KafkaRestErrorSchema = z.object({ error_code: z.number().int(), message: z.string().nullish() });
 
-export interface BrokerPost {
+/** Where a Kafka REST sink posts its batches, and how. */
+export interface BrokerEndpoint {
   /** The sink's name, first word of every error message. */
   sink: string;
   url: string;
   headers: Record<string, string>;
-  body: string;
   timeoutMs: number;
   /** Values that must never appear in an error message. */
   secrets: readonly (string | undefined)[];
+}
+
+/** A Kafka REST endpoint with the proxy's optional credentials as its Authorization header, and the sink's time bound. */
+export function brokerEndpoint(
+  sink: string,
+  url: string,
+  headers: Record<string, string>,
+  credentials: { apiKey?: string; apiSecret?: string },
+  options: SinkOptions,
+): BrokerEndpoint {
+  const { authorization, secrets } = basicCredentials(credentials.apiKey, credentials.apiSecret);
+  return {
+    sink,
+    url,
+    headers: authorization ? { ...headers, authorization } : headers,
+    timeoutMs: options.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS,
+    secrets,
+  };
+}
+
+/** A SinkError that names the sink first, with every secret cut out of what the broker or the runtime said. */
+export function sinkError(sink: string, secrets: readonly (string | undefined)[], message: string, details: SinkErrorDetails): SinkError {
+  return new SinkError(redact(`${sink}: ${message}`, secrets), details);
 }
 
 /** What a broker answered with a 2xx status. */
@@ -152,23 +176,22 @@ export interface BrokerAnswer {
  * One POST to a Kafka REST endpoint, bounded by `timeoutMs` (body included). A 2xx answer is returned for the
  * sink to parse; anything else (network error, timeout, non-2xx status) becomes a SinkError.
  */
-export async function postToBroker(post: BrokerPost): Promise<BrokerAnswer> {
-  const where = describeEndpoint(post.url);
-  const fail = (message: string, details: SinkErrorDetails) =>
-    new SinkError(redact(`${post.sink}: ${message}`, post.secrets), details);
+export async function postToBroker(endpoint: BrokerEndpoint, requestBody: string): Promise<BrokerAnswer> {
+  const where = describeEndpoint(endpoint.url);
+  const fail = (message: string, details: SinkErrorDetails) => sinkError(endpoint.sink, endpoint.secrets, message, details);
   let response: Response;
   let body: string;
   try {
-    response = await fetch(post.url, {
+    response = await fetch(endpoint.url, {
       method: "POST",
-      headers: post.headers,
-      body: post.body,
-      signal: AbortSignal.timeout(post.timeoutMs),
+      headers: endpoint.headers,
+      body: requestBody,
+      signal: AbortSignal.timeout(endpoint.timeoutMs),
     });
     body = await response.text();
   } catch (error) {
     if (isTimeout(error)) {
-      throw fail(`${where} did not answer within ${post.timeoutMs} ms`, { retryable: true });
+      throw fail(`${where} did not answer within ${endpoint.timeoutMs} ms`, { retryable: true });
     }
     const reason = error instanceof Error ? error.message : String(error);
     throw fail(`${where} could not be reached (${reason})`, { retryable: true });

@@ -1,12 +1,12 @@
 import { Kafka, UpstashError } from "@upstash/kafka";
 import { z } from "zod";
-import { redact } from "../wire/redact";
 import {
-  basicAuthorization,
+  basicCredentials,
   DEFAULT_SINK_TIMEOUT_MS,
   isRetryableStatus,
-  SinkError,
+  sinkError,
   truncate,
+  type SinkError,
   type Sink,
   type SinkOptions,
   type SinkEvent,
@@ -64,18 +64,14 @@ export class UpstashSink implements Sink {
   private readonly producer: ReturnType<Kafka["producer"]>;
   private readonly topic: string;
   private readonly timeoutMs: number;
-  private readonly secrets: readonly string[];
+  private readonly secrets: readonly (string | undefined)[];
 
   constructor(settings: UpstashSettings, options: SinkOptions = {}) {
     const kafka = withoutRetries(new Kafka({ url: settings.url, username: settings.username, password: settings.password }));
     this.producer = kafka.producer();
     this.topic = settings.topic;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_SINK_TIMEOUT_MS;
-    this.secrets = [
-      settings.password,
-      settings.username,
-      basicAuthorization(settings.username, settings.password).slice("Basic ".length),
-    ];
+    this.secrets = basicCredentials(settings.username, settings.password).secrets;
   }
 
   async publish(events: readonly SinkEvent[]): Promise<void> {
@@ -130,7 +126,7 @@ export class UpstashSink implements Sink {
   }
 
   private fail(message: string, details: { retryable: boolean }): SinkError {
-    return new SinkError(redact(`${this.name}: ${message}`, this.secrets), details);
+    return sinkError(this.name, this.secrets, message, details);
   }
 }
 
