@@ -4,7 +4,7 @@
  */
 import { backfillStatus, bars, startBackfill, type Backfill, type BarsPage, type PriceEvent } from "./api";
 import { CandleChart } from "./candle-chart";
-import { BAR_INTERVALS, MAX_CHART_BARS, nearestFittingRange, rangeFits, rangeMs, RANGES, type BarInterval, type Candle, type RangeId } from "./candles";
+import { BAR_INTERVALS, MAX_CHART_BARS, MIN_CHART_BARS, nearestFittingRange, rangeFits, rangeMs, RANGES, type BarInterval, type Candle, type RangeId } from "./candles";
 import { describe, element, format } from "./dom";
 import type { CandleProbe, CandlesProbe, CandlesState } from "./probe";
 
@@ -124,7 +124,7 @@ export class CandlesPanel {
     for (const option of this.rangePicker.options) {
       const fits = RANGES.some((range) => range.id === option.value && rangeFits(range.id, interval));
       option.disabled = !fits;
-      option.title = fits ? "" : `not between 2 and ${MAX_CHART_BARS} bars of ${interval}`;
+      option.title = fits ? "" : `not between ${MIN_CHART_BARS} and ${MAX_CHART_BARS} bars of ${interval}`;
     }
     this.rangePicker.value = nearestFittingRange(this.range(), interval);
   }

@@ -35,7 +35,7 @@ export type RangeId = (typeof RANGES)[number]["id"];
 /** The most bars one GET /prices/bars page holds (its `limit` ≤ 5000): the chart loads one page. */
 export const MAX_CHART_BARS = 5000;
 /** Fewer bars than this draw no picture worth a chart. */
-const MIN_CHART_BARS = 2;
+export const MIN_CHART_BARS = 2;
 
 export function rangeMs(range: RangeId): number {
   return RANGES.find((candidate) => candidate.id === range)?.ms ?? DAY_MS;
