@@ -10,8 +10,8 @@
  *
  * Anonymous reads (API_KEYS set, no valid key, API_KEYS_READ off) are served stored data only: the provider
  * budgets are the deployment's, and keyed clients and jobs must not lose them to anyone who can reach the URL.
- * The routes ask `c.get("anonymous")`: latest and snapshot answer what is stored (401 when nothing is), a moving
- * average is computed but not stored.
+ * The routes ask `c.get("anonymous")`: latest and snapshot answer what is stored (401 when nothing is), bars are
+ * the stored ones with a hint for the rest, a moving average is computed but not stored.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
