@@ -8,8 +8,7 @@ import { describe, expect, it } from "vitest";
 import daily from "../../../shared/fixtures/providers/alphavantage/time_series_daily_ibm_2020-05-08_trimmed.json?raw";
 import { alphaVantageHistory, localTimeToEpoch } from "../../src/providers/alpha-vantage-history";
 import { fetchBars, type BarQuery } from "../../src/providers/history";
-import { requestsMatching } from "../support/scenario";
-import { serve } from "../support/serve";
+import { requestsMatching, serve } from "../support/scenario";
 
 const at = (iso: string) => Date.parse(iso);
 const KEY = "test-av-history-key";

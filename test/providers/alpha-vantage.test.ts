@@ -9,17 +9,9 @@ import ibm from "../../../shared/fixtures/providers/alphavantage/global_quote_ib
 import msft from "../../../shared/fixtures/providers/alphavantage/global_quote_msft_2018-10-05.json?raw";
 import { alphaVantage, newYorkCloseOf } from "../../src/providers/alpha-vantage";
 import { fetchQuotes } from "../../src/providers/http";
-import type { ScriptedResponse } from "../support/fixture-server";
-import { fixtureServerUrl, requestsMatching, whenRequested } from "../support/scenario";
+import { requestsMatching, serve } from "../support/scenario";
 
 const KEY = "av-test-key-5d1e";
-
-/** A corner of the fixture server for one test only: its own base URL path, answered with `responses`. */
-async function serve(...responses: ScriptedResponse[]): Promise<{ tag: string; baseUrl: string }> {
-  const tag = crypto.randomUUID();
-  await whenRequested({ match: tag, responses });
-  return { tag, baseUrl: `${fixtureServerUrl()}/${tag}` };
-}
 
 describe("alpha_vantage: GET /query?function=GLOBAL_QUOTE&symbol={symbol}&apikey={key}", () => {
   it("quotes MSFT at '05. price', stamped 16:00 New York (EDT) on '07. latest trading day', key redacted", async () => {

@@ -7,8 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { binanceHistory } from "../../src/providers/binance-history";
 import { fetchBars, type BarQuery } from "../../src/providers/history";
-import { requestsMatching } from "../support/scenario";
-import { serve } from "../support/serve";
+import { requestsMatching, serve } from "../support/scenario";
 
 const at = (iso: string) => Date.parse(iso);
 const DAY = 86_400_000;

@@ -9,15 +9,7 @@ import invalidSymbol from "../../../shared/fixtures/providers/binance/error_inva
 import ltcbtc from "../../../shared/fixtures/providers/binance/ticker_price_single_doc_example.json?raw";
 import { binance } from "../../src/providers/binance";
 import { fetchQuotes } from "../../src/providers/http";
-import type { ScriptedResponse } from "../support/fixture-server";
-import { fixtureServerUrl, requestsMatching, whenRequested } from "../support/scenario";
-
-/** A corner of the fixture server for one test only: its own base URL path, answered with `responses`. */
-async function serve(...responses: ScriptedResponse[]): Promise<{ tag: string; baseUrl: string }> {
-  const tag = crypto.randomUUID();
-  await whenRequested({ match: tag, responses });
-  return { tag, baseUrl: `${fixtureServerUrl()}/${tag}` };
-}
+import { requestsMatching, serve } from "../support/scenario";
 
 /** The documented single-symbol answer {"symbol":"LTCBTC","price":"4.00000200"}, as an object. */
 const ltcbtcTicker = JSON.parse(ltcbtc) as { symbol: string; price: string };

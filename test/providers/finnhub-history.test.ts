@@ -6,8 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { finnhubHistory } from "../../src/providers/finnhub-history";
 import { fetchBars, type BarQuery } from "../../src/providers/history";
-import { requestsMatching } from "../support/scenario";
-import { serve } from "../support/serve";
+import { requestsMatching, serve } from "../support/scenario";
 
 const KEY = "test-finnhub-history-token";
 const query: BarQuery = { symbol: "AAPL", interval: "1d", from: 1_600_000_000_000, to: 1_600_864_000_000 };

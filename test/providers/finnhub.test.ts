@@ -7,17 +7,9 @@ import { describe, expect, it } from "vitest";
 import aapl from "../../../shared/fixtures/providers/finnhub/quote_aapl_2020-08-18_legacy_no_d_dp.json?raw";
 import { finnhub } from "../../src/providers/finnhub";
 import { fetchQuotes } from "../../src/providers/http";
-import type { ScriptedResponse } from "../support/fixture-server";
-import { fixtureServerUrl, requestsMatching, whenRequested } from "../support/scenario";
+import { requestsMatching, serve } from "../support/scenario";
 
 const TOKEN = "finnhub-test-token-0b7c";
-
-/** A corner of the fixture server for one test only: its own base URL path, answered with `responses`. */
-async function serve(...responses: ScriptedResponse[]): Promise<{ tag: string; baseUrl: string }> {
-  const tag = crypto.randomUUID();
-  await whenRequested({ match: tag, responses });
-  return { tag, baseUrl: `${fixtureServerUrl()}/${tag}` };
-}
 
 describe("finnhub: GET /quote?symbol={symbol}&token={key}", () => {
   it("quotes AAPL at c, stamped t, from a 2020 body without d/dp, token redacted", async () => {

@@ -11,8 +11,7 @@ import { fetchBars, type BarQuery } from "../../src/providers/history";
 import { fetchQuotes } from "../../src/providers/http";
 import { polygon } from "../../src/providers/polygon";
 import { polygonHistory } from "../../src/providers/polygon-history";
-import { requestsMatching } from "../support/scenario";
-import { serve } from "../support/serve";
+import { requestsMatching, serve } from "../support/scenario";
 
 const at = (iso: string) => Date.parse(iso);
 const KEY = "test-polygon-key-5d1e";

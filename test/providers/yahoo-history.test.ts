@@ -9,8 +9,7 @@ import btcDaily from "../../../shared/fixtures/providers/yahoo/chart_1d_btc-usd_
 import tnx5m from "../../../shared/fixtures/providers/yahoo/chart_5m_tnx_range1d.json?raw";
 import { fetchBars, type BarQuery } from "../../src/providers/history";
 import { yahooHistory } from "../../src/providers/yahoo-history";
-import { requestsMatching } from "../support/scenario";
-import { serve } from "../support/serve";
+import { requestsMatching, serve } from "../support/scenario";
 
 const at = (iso: string) => Date.parse(iso);
 const aaplQuery: BarQuery = { symbol: "AAPL", interval: "1d", from: at("2020-08-31T00:00:00Z"), to: at("2020-11-07T00:00:00Z") };

@@ -9,15 +9,7 @@ import aaplRange1d from "../../../shared/fixtures/providers/yahoo/chart_1d_aapl_
 import unknownSymbol404 from "../../../shared/fixtures/providers/yahoo/chart_error_unknown_symbol_404.json?raw";
 import { fetchQuotes } from "../../src/providers/http";
 import { yahoo } from "../../src/providers/yahoo";
-import type { ScriptedResponse } from "../support/fixture-server";
-import { fixtureServerUrl, requestsMatching, whenRequested } from "../support/scenario";
-
-/** A corner of the fixture server for one test only: its own base URL path, answered with `responses`. */
-async function serve(...responses: ScriptedResponse[]): Promise<{ tag: string; baseUrl: string }> {
-  const tag = crypto.randomUUID();
-  await whenRequested({ match: tag, responses });
-  return { tag, baseUrl: `${fixtureServerUrl()}/${tag}` };
-}
+import { requestsMatching, serve } from "../support/scenario";
 
 describe("yfinance: GET /v8/finance/chart/{symbol}?range=1d&interval=1d", () => {
   it("quotes AAPL at meta.regularMarketPrice, stamped meta.regularMarketTime, and keeps the raw answer", async () => {

@@ -24,7 +24,7 @@ import { database } from "../../src/store/db";
 import { EventDelivery } from "../../src/symbol/delivery";
 import { PointLog } from "../../src/symbol/point-log";
 import { BASE, uniqueSymbol } from "../support/api";
-import { fixtureServerUrl, whenRequested } from "../support/scenario";
+import { fixtureServerUrl, serve, whenRequested } from "../support/scenario";
 
 const ALPHA_VANTAGE_KEY = String(env.ALPHA_VANTAGE_API_KEY);
 const FINNHUB_KEY = String(env.FINNHUB_API_KEY);
@@ -234,11 +234,10 @@ describe("sink credentials", () => {
 
   for (const broker of brokers) {
     it(`${broker.sink}: a broker that echoes the credentials fails delivery without them, in the error and in what the outbox logs and stores`, async () => {
-      const tag = crypto.randomUUID();
       const [user, password] = broker.held as [string, string];
       const echo = `user ${user} password ${password} basic ${btoa(`${user}:${password}`)}`;
-      await whenRequested({ match: tag, responses: [{ status: 401, json: { error_code: 40101, message: echo, error: echo, status: 401 } }] });
-      const config = ConfigSchema.parse({ EVENT_SINK: broker.sink, ...broker.settings, [broker.url]: `${fixtureServerUrl()}/${tag}` });
+      const { baseUrl } = await serve({ status: 401, json: { error_code: 40101, message: echo, error: echo, status: 401 } });
+      const config = ConfigSchema.parse({ EVENT_SINK: broker.sink, ...broker.settings, [broker.url]: baseUrl });
       const target = { provider: "synthetic" as const, symbol: uniqueSymbol("SNK") };
       const event = priceUpdated({ ...target, price: 10, timestamp: Date.now() }, "raw-secrets-test");
 
