@@ -29,6 +29,7 @@ export function uniqueSymbol(prefix = "T"): string {
   return `${prefix}${crypto.randomUUID().replace(/-/g, "").slice(0, 8).toUpperCase()}`;
 }
 
+/** How many rows of a D1 table hold this symbol from this provider. */
 export async function countRows(table: string, symbol: string, provider: string): Promise<number> {
   const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE symbol = ? AND provider = ?`)
     .bind(symbol, provider)

@@ -1,6 +1,5 @@
-import { env } from "cloudflare:test";
 import { vi } from "vitest";
-import { call, postJson } from "./api";
+import { call, countRows, postJson } from "./api";
 
 export interface JobBody {
   job_id: string;
@@ -28,11 +27,9 @@ export async function stopJob(id: string): Promise<JobBody> {
   return (await call<JobBody>(`/prices/poll/${id}`, { method: "DELETE" })).body;
 }
 
-export async function storedPoints(symbol: string, provider: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT count(*) AS n FROM price_points WHERE symbol = ? AND provider = ?")
-    .bind(symbol, provider)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
+/** How many points of this symbol from this provider are in D1. */
+export function storedPoints(symbol: string, provider: string): Promise<number> {
+  return countRows("price_points", symbol, provider);
 }
 
 /** Wait until `check` passes; polling loops run on real alarms, so tests watch them as a client would. */
