@@ -4,7 +4,7 @@
  *
  * The routes are read from the worker's own `/openapi.json`, so a route added to the app is fuzzed here without
  * a change to this file. For each operation, fast-check builds requests from its documented parameters and body
- * schema, mixed at every level with hostile values (see openapi-requests.ts), and sends them to the worker in
+ * schema, mixed at every level with hostile values (see test/support/openapi-requests.ts), and sends them to the worker in
  * concurrent batches. Every answer must be:
  *   - 2xx or 4xx, never 5xx;
  *   - when it is an error: JSON of API.md's shape, with a snake_case code, and no stack trace or source path;
@@ -17,6 +17,7 @@ import { env, SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { BASE } from "../support/api";
 import {
   BODY_LIMIT_BYTES,
   percentEncode,
@@ -25,9 +26,8 @@ import {
   wrongMethodRequests,
   type ApiDocument,
   type FuzzRequest,
-} from "./openapi-requests";
+} from "../support/openapi-requests";
 
-const BASE = "http://market-data.test";
 /** Requests the whole file sends, at least; shared out among the documented operations. */
 const REQUEST_BUDGET = 10_400;
 const MINIMUM_REQUESTS = 10_000;

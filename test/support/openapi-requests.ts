@@ -1,7 +1,7 @@
 /**
  * Hostile requests for every operation of an OpenAPI 3.1 document, as fast-check arbitraries (used by
- * fuzz.test.ts). Nothing here knows the service's routes: operations, parameters and body schemas are read from
- * the document, so a route added to the app is fuzzed without touching this file.
+ * test/security/fuzz.test.ts). Nothing here knows the service's routes: operations, parameters and body schemas
+ * are read from the document, so a route added to the app is fuzzed without touching this file.
  *
  * Each generated value is a mix, at every level, of what the schema asks for (its enum, its example and values
  * like it, numbers in its range) and what it does not (unicode, path traversal, SQL fragments, NUL and control
