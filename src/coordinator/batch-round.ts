@@ -8,11 +8,12 @@ import { symbolClient } from "../objects/symbol";
 import type { ProviderName, QuoteBatch } from "../providers/provider";
 import { getProvider } from "../providers/registry";
 import type { Database } from "../store/db";
-import { identifyRaw, storeRawResponse, type StoredRaw } from "../store/prices";
+import { identifyRaw, storeRawResponse, storeRawResponses, type StoredRaw } from "../store/prices";
 import type { BatchSymbols } from "./batch-symbols";
 import { forEachBounded } from "./bounded";
 import { isAboutTheSymbol } from "./health";
 import { askProvider, failOver, rejectedAsBatch, scheduleAfter, tallyPolls, type PolledSymbol, type ProviderAccount } from "./polling";
+import type { RawAnswerSampling } from "./raw-answers";
 
 /** Provider requests in flight at a time: a handful of connections to one provider, never a burst. */
 const CONCURRENT_BATCH_REQUESTS = 4;
@@ -30,6 +31,8 @@ export interface RoundContext {
   symbols: BatchSymbols;
   /** Consecutive rate-limited rounds before this one. */
   rateLimitedRounds: number;
+  /** Which answers are stored: the coordinator's, so duplicate-only answers are sampled across rounds. */
+  rawAnswers: RawAnswerSampling;
 }
 
 interface FetchedBatch {
@@ -50,7 +53,8 @@ interface SymbolResult {
  * One polling round of a batch provider: every due symbol asked in batches (a batch the provider rejects for
  * an unnamed unknown symbol is split in halves until the culprits stand alone; those are quarantined and
  * asked alone, rarely, so they never fail other jobs' symbols again), every quote handed to its symbol
- * object, which does the writes, then the jobs' counts in one statement and every symbol's next due time.
+ * object, which does the writes, then the answers that brought a new point (and a sample of the others), then
+ * the jobs' counts in one statement and every symbol's next due time.
  */
 export class BatchRound {
   private readonly results = new Map<string, SymbolResult>();
@@ -74,7 +78,8 @@ export class BatchRound {
     await forEachBounded(requests, CONCURRENT_BATCH_REQUESTS, async (symbols) => {
       fetched.push(...(await this.fetch(symbols)));
     });
-    await this.handOut(fetched);
+    const broughtNewPoints = await this.handOut(fetched);
+    await this.storeAnswers(fetched, broughtNewPoints);
     return this.settle();
   }
 
@@ -85,8 +90,9 @@ export class BatchRound {
     try {
       const batch = await askProvider(db, account, provider, symbols, config);
       const raw = identifyRaw(batch.raw!, symbols);
-      await storeRawResponse(db, raw);
       if (!rejectedAsBatch(batch, symbols)) return [{ symbols, startedAt, batch, raw }];
+      // A rejection is a failed answer: kept, as askProvider keeps the others.
+      await storeRawResponse(db, raw);
       const half = Math.ceil(symbols.length / 2);
       const halves = [...(await this.fetch(symbols.slice(0, half))), ...(await this.fetch(symbols.slice(half)))];
       return halves;
@@ -97,18 +103,37 @@ export class BatchRound {
     }
   }
 
-  /** Each quote to its symbol object, a bounded number at a time. */
-  private async handOut(fetched: readonly FetchedBatch[]): Promise<void> {
+  /** Each quote to its symbol object, a bounded number at a time; answers the ids of the answers that brought a new point. */
+  private async handOut(fetched: readonly FetchedBatch[]): Promise<Set<string>> {
     const { env, provider } = this.round;
     for (const { symbols, startedAt, batch } of fetched) {
       for (const symbol of symbols) this.results.set(symbol, { startedAt, error: batch.failures.get(symbol)?.toWire() });
     }
     const quotes = fetched.flatMap(({ batch, raw }) => [...batch.quotes.values()].map((quote) => ({ quote, raw })));
+    const broughtNewPoints = new Set<string>();
     await forEachBounded(quotes, CONCURRENT_HAND_OUTS, async ({ quote, raw }) => {
       const outcome = await symbolClient(env, { provider, symbol: quote.symbol }).ingest(quote, { id: raw.id, fetchedAt: raw.fetchedAt });
       const result = this.results.get(quote.symbol);
       if (!outcome.ok && result) result.error = outcome.error;
+      if (outcome.ok && outcome.value.newPoint) broughtNewPoints.add(raw.id);
     });
+    return broughtNewPoints;
+  }
+
+  /**
+   * The round's answers that brought a new point, and now and then one that brought none (raw-answers.ts), in
+   * one statement. After the hand-out, since only the symbol objects know what was new; the points name their
+   * answer by id, so a point in D1 before its answer is fine. Best effort: an answer is kept for tracing, and a
+   * store that cannot take it must not fail the symbols whose points are already committed.
+   */
+  private async storeAnswers(fetched: readonly FetchedBatch[], broughtNewPoints: ReadonlySet<string>): Promise<void> {
+    const { db, provider, rawAnswers } = this.round;
+    const kept = fetched.filter(({ raw }) => rawAnswers.keeps(broughtNewPoints.has(raw.id), raw.fetchedAt)).map(({ raw }) => raw);
+    try {
+      await storeRawResponses(db, kept);
+    } catch (error) {
+      console.error(`storing ${kept.length} ${provider} answer(s) of a batch round failed`, error);
+    }
   }
 
   /** The jobs' counts (one statement), every polled symbol's next due time, and failover for the failed. */

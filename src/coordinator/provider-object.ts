@@ -10,6 +10,7 @@ import { BatchSymbols } from "./batch-symbols";
 import { RequestBudget, type BudgetDecision } from "./budget";
 import { emptyHealth, healthReport, isAvailable, recordOutcome, type HealthReport, type HealthState, type PollOutcome } from "./health";
 import { stoppedJobs, type ProviderAccount } from "./polling";
+import { RawAnswerSampling } from "./raw-answers";
 
 const KEY_PROVIDER = "provider";
 const KEY_BUDGET = "budget";
@@ -50,6 +51,7 @@ export class ProviderObject extends DurableObject<Env> {
   private health: HealthState;
   private round: RoundState;
   private roundInProgress: Promise<void> | undefined;
+  private readonly rawAnswers = new RawAnswerSampling();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -124,6 +126,7 @@ export class ProviderObject extends DurableObject<Env> {
       account: this.account(provider),
       symbols: this.symbols,
       rateLimitedRounds: this.round.rateLimitedRounds,
+      rawAnswers: this.rawAnswers,
     });
     this.round.rateLimitedRounds = await round.run(Date.now());
     this.saveRound();

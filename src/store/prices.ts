@@ -32,6 +32,11 @@ export async function storeRawResponse(db: Database, raw: StoredRaw): Promise<vo
   await db.insert(rawResponses).values(rawResponseRow(raw));
 }
 
+/** Many raw answers in one statement (a round's answers; D1 counts statements per invocation). */
+export async function storeRawResponses(db: Database, raws: readonly StoredRaw[]): Promise<void> {
+  if (raws.length > 0) await insertFromJson(db, rawResponses, raws.map(rawResponseRow)).run();
+}
+
 /**
  * A failed provider answer (status and bounded body), kept for tracing. Best effort: the caller answers with
  * the provider's error either way, and a store that cannot take this row must not turn it into another error.
@@ -141,7 +146,7 @@ export async function readHistory(db: Database, query: HistoryQuery): Promise<St
     .limit(query.limit);
 }
 
-/** Retention: raw responses older than `cutoff` go; points stay (their raw_response_id then dangles). */
+/** Retention: raw responses older than `cutoff` go; their points may stay longer (raw_response_id then dangles). */
 export async function pruneRawResponses(db: Database, cutoff: number): Promise<number> {
   const result = await db.delete(rawResponses).where(lt(rawResponses.fetchedAt, cutoff)).run();
   return result.meta.changes ?? 0;

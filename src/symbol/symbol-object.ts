@@ -9,7 +9,7 @@ import type { Sink } from "../events/sink";
 import { createSink } from "../events/sinks";
 import type { Subscription } from "../jobs/subscriptions";
 import { failed, succeeded, type Outcome } from "../objects/outcome";
-import type { LatestQuote, Quote, SymbolTarget } from "../providers/provider";
+import type { IngestedQuote, LatestQuote, Quote, SymbolTarget } from "../providers/provider";
 import { PriceEventSchema } from "../schemas/price-event";
 import { storeMovingAverage } from "../store/averages";
 import { database, type Database } from "../store/db";
@@ -131,8 +131,11 @@ export class SymbolObject extends DurableObject<Env> {
     return outcome;
   }
 
-  /** A quote fetched by a batch round, whose raw response is stored already. */
-  async ingest(target: SymbolTarget, quote: Quote, raw: RawRef): Promise<Outcome<LatestQuote>> {
+  /**
+   * A quote fetched by a batch round (or a snapshot), whose raw answer the caller stores: it says whether the
+   * quote was a new point, since the raw answer is kept only when one of its quotes was.
+   */
+  async ingest(target: SymbolTarget, quote: Quote, raw: RawRef): Promise<Outcome<IngestedQuote>> {
     this.adopt(target);
     try {
       return succeeded(await this.commit(quote, raw, null));
@@ -265,7 +268,7 @@ export class SymbolObject extends DurableObject<Env> {
       const batch = await askProvider(this.db, remoteAccount(this.env, target.provider), target.provider, [target.symbol], this.config);
       const quote = onlyQuote(batch, target);
       const raw = identifyRaw(batch.raw!, [target.symbol]);
-      return succeeded(await this.commit(quote, raw, rawResponseRow(raw)));
+      return succeeded((await this.commit(quote, raw, rawResponseRow(raw))).latest);
     } catch (error) {
       return failed(error);
     }
@@ -276,7 +279,7 @@ export class SymbolObject extends DurableObject<Env> {
    * answer, which is stored only with a new point) in one synchronous step, and announced. Everything after the
    * first load of the recent points is synchronous, so concurrent quotes commit in arrival order.
    */
-  private async commit(quote: Quote, raw: RawRef, rawRow: RawResponseRow | null): Promise<LatestQuote> {
+  private async commit(quote: Quote, raw: RawRef, rawRow: RawResponseRow | null): Promise<IngestedQuote> {
     const recent = await this.recentPoints();
     const now = Date.now();
     const event = priceUpdated(quote, raw.id, now);
@@ -286,7 +289,7 @@ export class SymbolObject extends DurableObject<Env> {
         provider: quote.provider,
       });
     }
-    if (recent.isKnown(quote.timestamp)) return this.confirmLatest(quote, raw);
+    if (recent.isKnown(quote.timestamp)) return { latest: this.confirmLatest(quote, raw), newPoint: false };
     this.requireRoom();
     const point = pricePointRow(quote, raw.id, event.event_id, now);
     const eventJson = JSON.stringify(event);
@@ -300,7 +303,7 @@ export class SymbolObject extends DurableObject<Env> {
     this.delivery.eventsCommitted(now);
     this.flush.pointsCommitted(now);
     await this.armAlarm();
-    return this.latestQuote;
+    return { latest: this.latestQuote, newPoint: true };
   }
 
   /**

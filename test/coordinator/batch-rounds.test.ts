@@ -1,6 +1,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { DUPLICATE_ANSWER_SAMPLE_MS } from "../../src/coordinator/raw-answers";
 import { providerObject } from "../../src/objects/provider";
+import { symbolObject } from "../../src/objects/symbol";
 import { database, type Database } from "../../src/store/db";
 import { providerHealth, uniqueSymbol } from "../support/api";
 import { recordingD1 } from "../support/d1";
@@ -125,5 +127,59 @@ describe("the coordinator's subscriptions", () => {
     });
     expect((await coordinator.status("synthetic")).polled_symbols).toBe(1);
     await stopJob(active);
+  });
+});
+
+describe("raw answers of batch rounds", () => {
+  /** Raw answers stored for requests naming these symbols. */
+  async function rawAnswersFor(tag: string): Promise<number> {
+    const row = await env.DB.prepare("SELECT count(*) AS n FROM raw_responses WHERE symbols LIKE ?").bind(`%${tag}%`).first<{ n: number }>();
+    return row?.n ?? 0;
+  }
+
+  it("stores an answer only when it brought a new point, and of the answers that brought none one per 10 minutes", async () => {
+    const { tag, symbols } = taggedSymbols(3);
+    await priceAll(tag, symbols);
+    const coordinator = ownCoordinator();
+    // An active job in D1, so the coordinator's check of stopped jobs keeps its symbols.
+    const jobId = crypto.randomUUID();
+    await env.DB.prepare("INSERT INTO poll_jobs (id, status, symbols, interval, provider, pinned, created_at, runs, errors) VALUES (?, 'active', ?, 3600, 'binance', 1, ?, 0, 0)")
+      .bind(jobId, JSON.stringify(symbols), Date.now())
+      .run();
+    await runInDurableObject(coordinator, async (instance, state) => {
+      await instance.subscribe("binance", symbols, jobId, { interval: 3600, pinned: true });
+      await state.storage.deleteAlarm();
+    });
+    /** A round with every symbol due, as the coordinator's alarm runs it. */
+    const round = () =>
+      runInDurableObject(coordinator, (instance, state) => {
+        state.storage.sql.exec("UPDATE symbols SET due_at = 0");
+        return instance.alarm();
+      });
+    // Binance stamps a quote with the time its answer arrived: with the clock held, it answers the same quotes again.
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(start);
+      await round();
+      await round();
+
+      expect(await rawAnswersFor(tag)).toBe(1);
+
+      // Ten minutes on, the symbols hold the quotes Binance is about to answer: nothing new, yet one answer is kept.
+      const later = start + DUPLICATE_ANSWER_SAMPLE_MS;
+      vi.setSystemTime(later);
+      for (const [index, symbol] of symbols.entries()) {
+        const target = { provider: "binance" as const, symbol };
+        await symbolObject(env, target).ingest(target, { ...target, price: 10 + index + 0.25, timestamp: later }, { id: crypto.randomUUID(), fetchedAt: later });
+      }
+      await round();
+      await round();
+
+      expect(await rawAnswersFor(tag)).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+    await env.DB.prepare("UPDATE poll_jobs SET status = 'stopped', stopped_at = ? WHERE id = ?").bind(Date.now(), jobId).run();
   });
 });

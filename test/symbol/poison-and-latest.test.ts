@@ -67,7 +67,7 @@ describe("latest", () => {
     await stub.ingest(target, quote(symbol, 100, BASE), raw());
     const corrected = settled(await stub.ingest(target, quote(symbol, 100.5, BASE), raw()));
 
-    expect(corrected.ok && corrected.value.price).toBe(100);
+    expect(corrected.ok && corrected.value.latest.price).toBe(100);
     const latest = settled(await stub.latest(target, 3_600));
     expect(latest.ok && latest.value.price).toBe(100);
     await eventually(async () => expect(await storedPoints(symbol)).toEqual([{ ts: BASE, price: 100 }]));
