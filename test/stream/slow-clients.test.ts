@@ -50,15 +50,22 @@ describe("an SSE client that does not read", () => {
   });
 });
 
+/** A WebSocket channel that allows 3 unacknowledged events, and its client, which records what it receives. */
+function webSocketClient({ acknowledges }: { acknowledges: boolean }) {
+  const { 0: client, 1: server } = new WebSocketPair();
+  const channel = new WebSocketChannel(server, 3);
+  client.accept();
+  const received: string[] = [];
+  client.addEventListener("message", (message) => {
+    received.push(String(message.data));
+    if (acknowledges) client.send(JSON.stringify({ type: "ack" }));
+  });
+  return { client, channel, received };
+}
+
 describe("a WebSocket client that does not acknowledge", () => {
   it("is closed with 1008 and the reason after the limit of unacknowledged events", async () => {
-    const { 0: client, 1: server } = new WebSocketPair();
-    const channel = new WebSocketChannel(server, 3);
-    client.accept();
-    const received: string[] = [];
-    client.addEventListener("message", (message) => {
-      received.push(String(message.data));
-    });
+    const { client, channel, received } = webSocketClient({ acknowledges: false });
     const closed = new Promise<CloseEvent>((resolve) => client.addEventListener("close", resolve));
 
     for (let second = 1; second <= 5; second++) channel.send(event(second), JSON.stringify(event(second)));
@@ -70,14 +77,7 @@ describe("a WebSocket client that does not acknowledge", () => {
   });
 
   it("that acknowledges as it reads keeps receiving", async () => {
-    const { 0: client, 1: server } = new WebSocketPair();
-    const channel = new WebSocketChannel(server, 3);
-    client.accept();
-    const received: string[] = [];
-    client.addEventListener("message", (message) => {
-      received.push(String(message.data));
-      client.send(JSON.stringify({ type: "ack" }));
-    });
+    const { channel, received } = webSocketClient({ acknowledges: true });
 
     for (let second = 1; second <= 10; second++) {
       channel.send(event(second), JSON.stringify(event(second)));
