@@ -1339,7 +1339,21 @@ export interface components {
                 database_bytes: number;
                 /** @description D1_DATABASE_LIMIT_MB */
                 limit_bytes: number;
-                /** @description Set from 80 % of the limit: every write fails beyond it */
+                /** @description null until the cron has sampled the size for an hour */
+                growth: {
+                    /** @description Net change of the database's size per day (negative while it shrinks) */
+                    bytes_per_day: number;
+                    /** @description Points stored per day (before any POINT_RETENTION_DAYS deletion) */
+                    points_per_day: number;
+                    /** @description The span measured: the last day, from the cron's hourly size samples */
+                    measured_hours: number;
+                    /**
+                     * Format: date-time
+                     * @description When the database reaches its limit at this rate; null while it does not grow (or not within a century)
+                     */
+                    limit_reached_at: string | null;
+                } | null;
+                /** @description Set from 80 % of the limit, or when the growth of the last day reaches the limit within 30 days: every write fails beyond it */
                 warning: string | null;
             } | null;
         };

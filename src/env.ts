@@ -71,6 +71,14 @@ export const ConfigSchema = z.object({
   KAFKA_REST_API_KEY: optionalText,
   KAFKA_REST_API_SECRET: optionalText,
   RAW_RETENTION_DAYS: positiveInt(30),
+  /**
+   * Days points are kept, by quote time; 0 (the default) keeps them forever. Each symbol's newest MAX_WINDOW
+   * points stay whatever their age (README "What storage costs").
+   */
+  POINT_RETENTION_DAYS: z
+    .union([z.number(), z.string().regex(/^\d+$/, "must be a whole number").transform(Number)])
+    .pipe(z.number().int().min(0))
+    .default(0),
   /** The D1 database size limit, for the warning in /health (10 GB on Workers Paid, 500 MB on Free). */
   D1_DATABASE_LIMIT_MB: positiveInt(10_240),
   /** Days a stopped job stays listed (GET /prices/poll?status=stopped) before the cron deletes it. */

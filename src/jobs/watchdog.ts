@@ -1,5 +1,8 @@
-import { readConfig, type Env } from "../env";
-import { database } from "../store/db";
+import { MAX_WINDOW } from "../averages/price-window";
+import { readConfig, type Config, type Env } from "../env";
+import { database, type Database } from "../store/db";
+import { sampleStorage } from "../store/growth";
+import { prunePoints } from "../store/point-retention";
 import { pruneRawResponses } from "../store/prices";
 import { startLoops } from "./loops";
 import { jobsLookingStalled, purgeStoppedJobs, type PollJob } from "./store";
@@ -8,27 +11,56 @@ import { jobsLookingStalled, purgeStoppedJobs, type PollJob } from "./store";
 const STALL_GRACE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
-export interface WatchdogReport {
+export interface HousekeepingReport {
+  prunedRawResponses: number;
+  purgedStoppedJobs: number;
+  /** Points past POINT_RETENTION_DAYS deleted in this run (a bounded share; the rest go in the next runs). */
+  prunedPoints: number;
+}
+
+export interface WatchdogReport extends HousekeepingReport {
   rearmed: number;
   /** Jobs whose loops could not be re-armed this time (each is tried again next minute). */
   failed: number;
-  prunedRawResponses: number;
-  purgedStoppedJobs: number;
 }
 
 /**
  * Every minute: re-arm the loops of active jobs that stopped running (after a deploy, a lost alarm, a
- * restore), then prune raw responses older than RAW_RETENTION_DAYS and jobs stopped more than
- * JOB_RETENTION_DAYS ago. Each job is re-armed on its own, so one that fails stops neither the others nor the
- * pruning; healthy jobs and jobs backing off on purpose cost one query in all.
+ * restore), then the housekeeping. Each job is re-armed on its own, so one that fails stops neither the others
+ * nor the housekeeping; healthy jobs and jobs backing off on purpose cost one query in all.
  */
 export async function runWatchdog(env: Env, now = Date.now()): Promise<WatchdogReport> {
-  const db = database(env.DB);
   const { rearmed, failed } = await rearmStalledLoops(env, now);
+  return { rearmed, failed, ...(await runHousekeeping(env, now)) };
+}
+
+/**
+ * Prune raw responses older than RAW_RETENTION_DAYS, jobs stopped more than JOB_RETENTION_DAYS ago and a
+ * bounded share of the points past POINT_RETENTION_DAYS; sample the database's size for /health's growth rate.
+ */
+export async function runHousekeeping(env: Env, now = Date.now()): Promise<HousekeepingReport> {
+  const db = database(env.DB);
   const config = readConfig(env);
   const prunedRawResponses = await pruneRawResponses(db, now - config.RAW_RETENTION_DAYS * DAY_MS);
   const purgedStoppedJobs = await purgeStoppedJobs(db, now - config.JOB_RETENTION_DAYS * DAY_MS);
-  return { rearmed, failed, prunedRawResponses, purgedStoppedJobs };
+  const prunedPoints = await keepPointsWithinRetention(db, config, now);
+  try {
+    await sampleStorage(db, now);
+  } catch (error) {
+    console.error("housekeeping: sampling the database's size failed", error);
+  }
+  return { prunedRawResponses, purgedStoppedJobs, prunedPoints };
+}
+
+/** Each symbol's newest MAX_WINDOW points stay whatever their age: its moving averages and dedupe need them. */
+async function keepPointsWithinRetention(db: Database, config: Config, now: number): Promise<number> {
+  if (config.POINT_RETENTION_DAYS === 0) return 0;
+  try {
+    return await prunePoints(db, { cutoff: now - config.POINT_RETENTION_DAYS * DAY_MS, keepNewest: MAX_WINDOW }, now);
+  } catch (error) {
+    console.error("housekeeping: deleting points past POINT_RETENTION_DAYS failed", error);
+    return 0;
+  }
 }
 
 async function rearmStalledLoops(env: Env, now: number): Promise<{ rearmed: number; failed: number }> {

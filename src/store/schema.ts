@@ -30,7 +30,8 @@ export const rawResponses = sqliteTable(
 /**
  * One price at the provider's quote time. Unique per (symbol, provider, timestamp): polling again while the
  * provider reports the same quote time stores nothing. raw_response_id is not a foreign key on purpose:
- * raw responses are pruned, points are kept.
+ * raw responses are pruned sooner (and a batch round stores its answer after its points). Points older than
+ * POINT_RETENTION_DAYS are deleted by the cron, except each symbol's newest (src/store/point-retention.ts).
  */
 export const pricePoints = sqliteTable(
   "price_points",
@@ -228,3 +229,23 @@ export const eventBacklogs = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.symbol, table.provider] })],
 );
+
+/**
+ * Small state the cron's housekeeping carries from one run to the next, one row per task (e.g. how far the
+ * point retention's pass got). `value` is the task's own JSON.
+ */
+export const housekeeping = sqliteTable("housekeeping", {
+  task: text("task").primaryKey(),
+  value: text("value").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * The database's size as the cron samples it, about once an hour, kept a few days: what /health measures the
+ * growth rate from. newest_point_id (price_points ids only grow) counts the points stored between two samples.
+ */
+export const storageSamples = sqliteTable("storage_samples", {
+  sampledAt: integer("sampled_at").primaryKey(),
+  databaseBytes: integer("database_bytes").notNull(),
+  newestPointId: integer("newest_point_id").notNull(),
+});

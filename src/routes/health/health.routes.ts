@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { WARN_DAYS_AHEAD } from "../../store/growth";
 
 export const HealthSchema = z
   .object({
@@ -20,7 +21,22 @@ export const HealthSchema = z
       .object({
         database_bytes: z.number().int(),
         limit_bytes: z.number().int().openapi({ description: "D1_DATABASE_LIMIT_MB" }),
-        warning: z.string().nullable().openapi({ description: "Set from 80 % of the limit: every write fails beyond it" }),
+        growth: z
+          .object({
+            bytes_per_day: z.number().int().openapi({ description: "Net change of the database's size per day (negative while it shrinks)" }),
+            points_per_day: z.number().int().openapi({ description: "Points stored per day (before any POINT_RETENTION_DAYS deletion)" }),
+            measured_hours: z.number().openapi({ description: "The span measured: the last day, from the cron's hourly size samples" }),
+            limit_reached_at: z
+              .string()
+              .nullable()
+              .openapi({ format: "date-time", description: "When the database reaches its limit at this rate; null while it does not grow (or not within a century)" }),
+          })
+          .nullable()
+          .openapi({ description: "null until the cron has sampled the size for an hour" }),
+        warning: z
+          .string()
+          .nullable()
+          .openapi({ description: `Set from 80 % of the limit, or when the growth of the last day reaches the limit within ${WARN_DAYS_AHEAD} days: every write fails beyond it` }),
       })
       .nullable()
       .openapi({ description: "The D1 database's size; null when D1 cannot say" }),
