@@ -4,6 +4,7 @@ import type { JobTally } from "../jobs/store";
 import { recordJobRuns } from "../jobs/store";
 import { loopInterval, type Subscriptions } from "../jobs/subscriptions";
 import { asWireError } from "../objects/outcome";
+import type { LentEvent } from "../objects/round-delivery";
 import { symbolClient } from "../objects/symbol";
 import type { ProviderName, QuoteBatch } from "../providers/provider";
 import { getProvider } from "../providers/registry";
@@ -11,6 +12,7 @@ import type { Database } from "../store/db";
 import { identifyRaw, storeRawResponse, storeRawResponses, type StoredRaw } from "../store/prices";
 import type { BatchSymbols } from "./batch-symbols";
 import { forEachBounded } from "./bounded";
+import type { RoundDelivery } from "./round-delivery";
 import { isAboutTheSymbol } from "./health";
 import { askProvider, failOver, rejectedAsBatch, scheduleAfter, tallyPolls, type PolledSymbol, type ProviderAccount } from "./polling";
 import type { RawAnswerSampling } from "./raw-answers";
@@ -33,6 +35,8 @@ export interface RoundContext {
   rateLimitedRounds: number;
   /** Which answers are stored: the coordinator's, so duplicate-only answers are sampled across rounds. */
   rawAnswers: RawAnswerSampling;
+  /** The rounds' publishing of their symbols' new events, with what is still to confirm (round-delivery.ts). */
+  delivery: RoundDelivery;
 }
 
 interface FetchedBatch {
@@ -78,9 +82,10 @@ export class BatchRound {
     await forEachBounded(requests, CONCURRENT_BATCH_REQUESTS, async (symbols) => {
       fetched.push(...(await this.fetch(symbols)));
     });
-    const broughtNewPoints = await this.handOut(fetched);
+    const { broughtNewPoints, lent } = await this.handOut(fetched);
+    await this.round.delivery.publish(this.round.env, this.round.config, this.round.provider, lent, now);
     await this.storeAnswers(fetched, broughtNewPoints);
-    return this.settle();
+    return this.settle(now);
   }
 
   /** One request; a batch rejected for an unnamed unknown symbol is asked again in halves. */
@@ -103,21 +108,27 @@ export class BatchRound {
     }
   }
 
-  /** Each quote to its symbol object, a bounded number at a time; answers the ids of the answers that brought a new point. */
-  private async handOut(fetched: readonly FetchedBatch[]): Promise<Set<string>> {
-    const { env, provider } = this.round;
+  /**
+   * Each quote to its symbol object, a bounded number at a time, with the confirmation of the event it lent
+   * last; answers the ids of the answers that brought a new point, and the new points' events lent to the round.
+   */
+  private async handOut(fetched: readonly FetchedBatch[]): Promise<{ broughtNewPoints: Set<string>; lent: { symbol: string; lent: LentEvent }[] }> {
+    const { env, provider, delivery } = this.round;
     for (const { symbols, startedAt, batch } of fetched) {
       for (const symbol of symbols) this.results.set(symbol, { startedAt, error: batch.failures.get(symbol)?.toWire() });
     }
     const quotes = fetched.flatMap(({ batch, raw }) => [...batch.quotes.values()].map((quote) => ({ quote, raw })));
     const broughtNewPoints = new Set<string>();
+    const lent: { symbol: string; lent: LentEvent }[] = [];
     await forEachBounded(quotes, CONCURRENT_HAND_OUTS, async ({ quote, raw }) => {
-      const outcome = await symbolClient(env, { provider, symbol: quote.symbol }).ingest(quote, { id: raw.id, fetchedAt: raw.fetchedAt });
+      const handOut = delivery.handOut(quote.symbol, Date.now());
+      const outcome = await symbolClient(env, { provider, symbol: quote.symbol }).ingest(quote, { id: raw.id, fetchedAt: raw.fetchedAt }, handOut);
       const result = this.results.get(quote.symbol);
       if (!outcome.ok && result) result.error = outcome.error;
       if (outcome.ok && outcome.value.newPoint) broughtNewPoints.add(raw.id);
+      if (outcome.ok && outcome.value.lent) lent.push({ symbol: quote.symbol, lent: outcome.value.lent });
     });
-    return broughtNewPoints;
+    return { broughtNewPoints, lent };
   }
 
   /**
@@ -136,9 +147,12 @@ export class BatchRound {
     }
   }
 
-  /** The jobs' counts (one statement), every polled symbol's next due time, and failover for the failed. */
-  private async settle(): Promise<number> {
-    const { env, db, provider, symbols, rateLimitedRounds } = this.round;
+  /**
+   * The jobs' counts (one statement), every polled symbol's next due time, failover for the failed, and the
+   * confirmations of delivered events that would wait too long for their symbol's next hand-out.
+   */
+  private async settle(roundStartedAt: number): Promise<number> {
+    const { env, db, provider, symbols, rateLimitedRounds, delivery } = this.round;
     const now = Date.now();
     const rateLimit = [...this.results.values()].find(({ error }) => error?.code === "provider_rate_limited")?.error;
     const onInterval = scheduleAfter(undefined, 0, now);
@@ -160,6 +174,8 @@ export class BatchRound {
     }
     await recordJobRuns(db, tallies, now);
     symbols.schedule(next);
+    const nextDue = new Map(next.map(({ symbol, dueAt }) => [symbol, dueAt]));
+    await delivery.confirmWaiting(env, provider, (symbol) => nextDue.get(symbol), roundStartedAt, now);
     for (const [error, polled] of failedOver) await failOver(env, provider, error, polled);
     return rateLimit ? whileRateLimited.rateLimitedInARow : 0;
   }

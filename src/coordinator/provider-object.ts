@@ -11,6 +11,7 @@ import { RequestBudget, type BudgetDecision } from "./budget";
 import { emptyHealth, healthReport, isAvailable, recordOutcome, type HealthReport, type HealthState, type PollOutcome } from "./health";
 import { stoppedJobs, type ProviderAccount } from "./polling";
 import { RawAnswerSampling } from "./raw-answers";
+import { RoundDelivery } from "./round-delivery";
 
 const KEY_PROVIDER = "provider";
 const KEY_BUDGET = "budget";
@@ -52,6 +53,7 @@ export class ProviderObject extends DurableObject<Env> {
   private round: RoundState;
   private roundInProgress: Promise<void> | undefined;
   private readonly rawAnswers = new RawAnswerSampling();
+  private readonly roundDelivery = new RoundDelivery();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -104,6 +106,8 @@ export class ProviderObject extends DurableObject<Env> {
     this.adopt(provider);
     this.symbols.unsubscribe(jobId, symbols);
     await this.armAlarm();
+    // Symbols no longer polled get no next hand-out to carry their confirmations.
+    await this.roundDelivery.confirmAll(this.env, provider);
   }
 
   override async alarm(): Promise<void> {
@@ -127,10 +131,12 @@ export class ProviderObject extends DurableObject<Env> {
       symbols: this.symbols,
       rateLimitedRounds: this.round.rateLimitedRounds,
       rawAnswers: this.rawAnswers,
+      delivery: this.roundDelivery,
     });
     this.round.rateLimitedRounds = await round.run(Date.now());
     this.saveRound();
     await this.armAlarm();
+    if (this.symbols.earliestDue() === null) await this.roundDelivery.confirmAll(this.env, provider);
   }
 
   /** Jobs that stopped without unsubscribing (a crash mid-DELETE) must not keep their symbols polled. */

@@ -156,7 +156,8 @@ export interface JobTally {
 
 /**
  * Count polls in the jobs that asked for them: one statement whatever the number of jobs (D1 allows 50
- * queries per invocation on the Free plan, and a round may serve a thousand jobs).
+ * queries per invocation on the Free plan, and a round may serve a thousand jobs). A job stopped while a poll of
+ * it was under way keeps the counts it was stopped with.
  */
 export async function recordJobRuns(db: Database, tallies: ReadonlyMap<string, JobTally>, at: number): Promise<void> {
   if (tallies.size === 0) return;
@@ -177,7 +178,7 @@ export async function recordJobRuns(db: Database, tallies: ReadonlyMap<string, J
              json_extract(value, '$.next') AS next_run
       FROM json_each(${rows})
     ) AS tally
-    WHERE poll_jobs.id = tally.job_id`);
+    WHERE poll_jobs.id = tally.job_id AND poll_jobs.status = 'active'`);
 }
 
 /**

@@ -110,13 +110,6 @@ export interface LatestQuote extends Partial<QuoteDetails> {
   checkedAt: number;
 }
 
-/** What a symbol object made of a quote handed to it: the latest it now serves, and whether the quote was a new point. */
-export interface IngestedQuote {
-  latest: LatestQuote;
-  /** False for a quote time it holds already: then the answer it came in brought nothing new for this symbol. */
-  newPoint: boolean;
-}
-
 /** What the provider said, kept so that every stored price can be traced back to it. */
 export interface RawResponse {
   provider: ProviderName;

@@ -15,6 +15,11 @@ const DELIVERY_BACKOFF_BASE_MS = 1_000;
 const DELIVERY_BACKOFF_CAP_MS = 60_000;
 /** Delivery time one alarm may spend; a longer backlog continues on the next alarm, after any due poll. */
 export const DELIVERY_BUDGET_MS = 5_000;
+/**
+ * How long an event lent to a batch round (src/objects/round-delivery.ts) waits for the round's confirmation
+ * before the object delivers it itself: several rounds, and more than the sink's timeout.
+ */
+export const LEND_MS = 20_000;
 /** Times the broker may refuse the same record before it is set aside as a dead letter. */
 const REFUSALS_BEFORE_DEAD_LETTER = 3;
 
@@ -54,6 +59,8 @@ export class EventDelivery {
   /** Epoch ms of the next attempt; null when nothing is pending. In memory: a woken object recomputes it. */
   private nextAt: number | null;
   private running: Promise<void> | undefined;
+  /** The event lent to a batch round, and until when; nothing of this object's own is delivered meanwhile. */
+  private lent: { seq: number; until: number } | undefined;
 
   constructor(private readonly deps: DeliveryDeps) {
     this.state = deps.kv.get<DeliveryState>(KEY_DELIVERY) ?? { failures: 0, backlogged: false };
@@ -65,8 +72,9 @@ export class EventDelivery {
     return this.nextAt;
   }
 
-  /** New events were committed: deliver them soon, unless the sink is failing (then they wait for the retry). */
+  /** New events were committed: deliver them soon, unless the sink is failing (then they wait for the retry) or a lend runs. */
   eventsCommitted(now: number): void {
+    if (this.lent) return;
     if (this.state.failures > 0 && this.nextAt !== null) return;
     const at = now + DELIVERY_COALESCE_MS;
     if (this.nextAt === null || this.nextAt > at) this.nextAt = at;
@@ -77,9 +85,40 @@ export class EventDelivery {
     if (this.deps.log.undelivered > 0) this.nextAt ??= now;
   }
 
+  /**
+   * The seq of the event just committed, lent to the batch round that handed its quote over, when it is the only one
+   * waiting and this object is neither delivering nor retrying: the round publishes it with its other symbols'.
+   * Until the round confirms it (or the lend runs out) this object delivers nothing itself, so the symbol's
+   * events still reach the sink in order.
+   */
+  lend(now: number): number | undefined {
+    if (this.lent || this.running || this.state.failures > 0 || this.deps.log.undelivered !== 1) return undefined;
+    this.lent = { seq: this.deps.log.newestSeq, until: now + LEND_MS };
+    this.nextAt = this.lent.until;
+    return this.lent.seq;
+  }
+
+  /** The round says the sink acknowledged this object's events through `throughSeq`: what it lent is delivered. */
+  confirm(throughSeq: number, now: number): void {
+    if (throughSeq > this.deps.log.newestSeq) return;
+    this.deps.log.markDelivered(throughSeq);
+    if (this.lent && throughSeq >= this.lent.seq) this.lent = undefined;
+    if (this.lent) return;
+    this.nextAt = this.deps.log.undelivered > 0 ? now + DELIVERY_COALESCE_MS : null;
+  }
+
+  /** The round could not publish the event it was lent: deliver it here now (with this object's retries and backlog). */
+  takeBack(seq: number, now: number): void {
+    if (this.lent?.seq !== seq) return;
+    this.lent = undefined;
+    this.nextAt = now;
+  }
+
   /** Deliver what is due, within the time budget. One delivery at a time, however it is called. */
   async deliverDue(target: SymbolTarget, now = Date.now()): Promise<void> {
     if (this.nextAt === null || this.nextAt > now) return;
+    // A lend that ran out without a confirmation: the event may or may not have reached the sink; deliver it here.
+    this.lent = undefined;
     this.running ??= this.deliver(target).finally(() => {
       this.running = undefined;
     });

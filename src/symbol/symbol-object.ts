@@ -9,7 +9,8 @@ import type { Sink } from "../events/sink";
 import { createSink } from "../events/sinks";
 import type { Subscription } from "../jobs/subscriptions";
 import { failed, succeeded, type Outcome } from "../objects/outcome";
-import type { IngestedQuote, LatestQuote, Quote, SymbolTarget } from "../providers/provider";
+import type { IngestedQuote, RoundHandOut } from "../objects/round-delivery";
+import type { LatestQuote, Quote, SymbolTarget } from "../providers/provider";
 import { PriceEventSchema } from "../schemas/price-event";
 import { storeMovingAverage } from "../store/averages";
 import { database, type Database } from "../store/db";
@@ -133,15 +134,32 @@ export class SymbolObject extends DurableObject<Env> {
 
   /**
    * A quote fetched by a batch round (or a snapshot), whose raw answer the caller stores: it says whether the
-   * quote was a new point, since the raw answer is kept only when one of its quotes was.
+   * quote was a new point, since the raw answer is kept only when one of its quotes was. A batch round
+   * (`handOut`) also confirms what the sink took of the event lent to it last, and may be lent the new point's
+   * event to publish with its other symbols' (src/objects/round-delivery.ts).
    */
-  async ingest(target: SymbolTarget, quote: Quote, raw: RawRef): Promise<Outcome<IngestedQuote>> {
+  async ingest(target: SymbolTarget, quote: Quote, raw: RawRef, handOut?: RoundHandOut): Promise<Outcome<IngestedQuote>> {
     this.adopt(target);
     try {
-      return succeeded(await this.commit(quote, raw, null));
+      if (handOut?.confirmedThrough !== undefined) this.delivery.confirm(handOut.confirmedThrough, Date.now());
+      return succeeded(await this.commit(quote, raw, null, handOut?.lend === true));
     } catch (error) {
       return failed(error);
     }
+  }
+
+  /** A batch round's confirmation that the sink acknowledged this object's events through `throughSeq`. */
+  async confirmDelivered(target: SymbolTarget, throughSeq: number): Promise<void> {
+    this.adopt(target);
+    this.delivery.confirm(throughSeq, Date.now());
+    await this.armAlarm();
+  }
+
+  /** The batch round could not publish the event this object lent it: it is delivered from here, at once. */
+  async returnLent(target: SymbolTarget, seq: number): Promise<void> {
+    this.adopt(target);
+    this.delivery.takeBack(seq, Date.now());
+    await this.armAlarm();
   }
 
   /**
@@ -279,7 +297,7 @@ export class SymbolObject extends DurableObject<Env> {
    * answer, which is stored only with a new point) in one synchronous step, and announced. Everything after the
    * first load of the recent points is synchronous, so concurrent quotes commit in arrival order.
    */
-  private async commit(quote: Quote, raw: RawRef, rawRow: RawResponseRow | null): Promise<IngestedQuote> {
+  private async commit(quote: Quote, raw: RawRef, rawRow: RawResponseRow | null, lendEvent = false): Promise<IngestedQuote> {
     const recent = await this.recentPoints();
     const now = Date.now();
     const event = priceUpdated(quote, raw.id, now);
@@ -300,10 +318,11 @@ export class SymbolObject extends DurableObject<Env> {
     if (!this.latestQuote || quote.timestamp >= this.latestQuote.timestamp) this.latestQuote = { ...quote, rawResponseId: raw.id, checkedAt: raw.fetchedAt };
     else this.confirmLatest(quote, raw);
     this.streams.publish(eventJson);
-    this.delivery.eventsCommitted(now);
+    const lentSeq = lendEvent ? this.delivery.lend(now) : undefined;
+    if (lentSeq === undefined) this.delivery.eventsCommitted(now);
     this.flush.pointsCommitted(now);
     await this.armAlarm();
-    return { latest: this.latestQuote, newPoint: true };
+    return { latest: this.latestQuote, newPoint: true, ...(lentSeq === undefined ? {} : { lent: { seq: lentSeq, event: valid.data } }) };
   }
 
   /**
