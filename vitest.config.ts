@@ -69,8 +69,9 @@ export default defineConfig(async () => {
   return {
     test: {
       // The test tree and the summary; what tests log (expected errors of fault tests: sink retries, provider
-      // failures) is shown only for a test that fails.
-      reporters: ["tree" as const],
+      // failures) is shown only for a test that fails. workerd's own log lines (alarm notices, aborted objects)
+      // belong to no test: they are held back and shown after the summary when the run fails.
+      reporters: ["tree" as const, "./test/support/workerd-log-reporter.ts"],
       silent: "passed-only" as const,
       projects: [
         project("service", ["test/**/*.test.ts", SINK_E2E_TESTS], [FAILOVER_TESTS, SINK_FAULT_TESTS, BROWSER_TESTS, SUSTAINED_TESTS, CONTRACT_TESTS]),
