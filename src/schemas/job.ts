@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import type { PollJob } from "../jobs/store";
 import { IsoTimeSchema, ProviderNameSchema, ProviderParamSchema } from "./common";
 import { SymbolSchema } from "./symbol";
 
@@ -48,19 +47,3 @@ export const JobSchema = z
 export const AcceptedJobSchema = z
   .object({ job_id: z.string(), status: z.literal("accepted"), config: JobConfigSchema })
   .openapi("AcceptedJob");
-
-const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
-
-export function jobBody(job: PollJob): z.infer<typeof JobSchema> {
-  return {
-    job_id: job.id,
-    status: job.status,
-    config: { symbols: job.symbols, interval: job.interval, provider: job.provider },
-    created_at: new Date(job.createdAt).toISOString(),
-    stopped_at: iso(job.stoppedAt),
-    last_run_at: iso(job.lastRunAt),
-    runs: job.runs,
-    errors: job.errors,
-    last_error: job.lastError,
-  };
-}

@@ -1,3 +1,4 @@
+import type { z } from "@hono/zod-openapi";
 import type { AppRouteHandler } from "../../app-env";
 import { readConfig, type Env } from "../../env";
 import { ApiError } from "../../errors";
@@ -5,7 +6,7 @@ import { startLoops, stopLoops } from "../../jobs/loops";
 import { createJobWithin, findJob, listJobs, stopJob, stopJobNotStarted, type PollJob } from "../../jobs/store";
 import { notConfigured, requireAcceptedSymbols } from "../../providers/parse";
 import { getProvider, isConfigured } from "../../providers/registry";
-import { jobBody } from "../../schemas/job";
+import type { JobSchema } from "../../schemas/job";
 import { encodeCursor } from "../../schemas/cursor";
 import { database, type Database } from "../../store/db";
 import { DEFAULT_JOBS_PAGE, type createJobRoute, type getJobRoute, type listJobsRoute, type stopJobRoute } from "./jobs.routes";
@@ -76,3 +77,19 @@ export const stopPollJob: AppRouteHandler<typeof stopJobRoute> = async (c) => {
   await stopLoops(c.env, job);
   return c.json(jobBody(job), 200);
 };
+
+const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
+
+function jobBody(job: PollJob): z.infer<typeof JobSchema> {
+  return {
+    job_id: job.id,
+    status: job.status,
+    config: { symbols: job.symbols, interval: job.interval, provider: job.provider },
+    created_at: new Date(job.createdAt).toISOString(),
+    stopped_at: iso(job.stoppedAt),
+    last_run_at: iso(job.lastRunAt),
+    runs: job.runs,
+    errors: job.errors,
+    last_error: job.lastError,
+  };
+}
