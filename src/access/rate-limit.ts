@@ -1,4 +1,8 @@
 /**
+ * src/access/ owns who may use the API and how much of it: API keys (api-keys.ts), the per-client rate limit
+ * (here, with its object in rate-limit-object.ts and the isolate's allowance in local-allowance.ts), what a
+ * request body may be (request-limits.ts) and how many streams a client holds open (stream-slots.ts).
+ *
  * Per-client rate limit on every route: `RATE_LIMIT_PER_MINUTE` requests a minute (token bucket, bursts of that
  * size allowed; 0 turns the limit off). Over the limit: 429 `rate_limited` with `Retry-After`.
  *

@@ -1,3 +1,8 @@
+/**
+ * src/averages/ owns moving averages: how an SMA or EMA of a symbol's newest prices is computed (here), from the
+ * window of prices its symbol object keeps in memory (price-window.ts), so a read costs the window, never the
+ * stored history.
+ */
 import type { ProviderName } from "../providers/provider";
 import type { PriceWindow } from "./price-window";
 

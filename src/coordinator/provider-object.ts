@@ -1,3 +1,9 @@
+/**
+ * src/coordinator/ owns the provider's side of polling: one ProviderObject per provider (here) with the request
+ * budget every caller shares (budget.ts), the provider's health and status (health.ts, provider-status.ts),
+ * failover (failover.ts), the batch rounds of providers that quote many symbols per request (batch-*.ts,
+ * round-delivery.ts), and the one polling policy both objects follow (polling.ts).
+ */
 import { DurableObject } from "cloudflare:workers";
 import { readConfig, type Config, type Env } from "../env";
 import type { Subscription, Subscriptions } from "../jobs/subscriptions";

@@ -1,3 +1,8 @@
+/**
+ * src/events/ owns what the service publishes and where it goes: the events (price-events.ts), the Sink every
+ * broker is reached through and what the network sinks share (here), one file per sink, and the choice of one by
+ * EVENT_SINK (sinks.ts). Delivering a symbol's events, in order, is its symbol object's (src/symbol/delivery.ts).
+ */
 import { z } from "zod";
 import type { BackfillCompletedEvent } from "../schemas/backfill-event";
 import type { PriceEvent } from "../schemas/price-event";

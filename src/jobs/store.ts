@@ -1,5 +1,5 @@
 /**
- * src/jobs/: polling jobs — their rows in D1 (here), which jobs need a symbol (subscriptions.ts), where their
+ * src/jobs/ owns polling jobs: their rows in D1 (here), which jobs need a symbol (subscriptions.ts), where their
  * loops run (loops.ts: a symbol object, or the provider's coordinator) and the cron watchdog (watchdog.ts).
  * Polling itself belongs to the objects (src/symbol/, src/coordinator/).
  */

@@ -2,7 +2,7 @@ import type { Env } from "../env";
 import type { ProviderName } from "../providers/provider";
 
 /**
- * How callers reach the Durable Objects: each object's address and a typed client that binds its target once,
+ * src/objects/ owns how callers reach the Durable Objects: each object's address and a typed client that binds its target once,
  * and the Outcome that carries a result or an error across RPC (src/objects/outcome.ts). Living apart from the
  * objects themselves, these let the coordinator, the symbol object, jobs, routes and tests call each other
  * without their folders importing each other, and without anyone spelling an object's name by hand.

@@ -1,3 +1,9 @@
+/**
+ * src/providers/ owns each vendor's HTTP and nothing of storage: the Provider interface and the Quote (here), one
+ * file per provider (and one per provider's history), the provider map (registry.ts, history-registry.ts), what
+ * every answer goes through (http.ts: timeout, byte cap, status, raw answer) and what provider files share
+ * (parse.ts). "Add a provider" = one file here + one line in registry.ts + its fixture tests.
+ */
 import type { ApiError } from "../errors";
 
 export const PROVIDER_NAMES = ["yfinance", "alpha_vantage", "finnhub", "binance", "polygon", "synthetic"] as const;

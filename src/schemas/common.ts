@@ -1,3 +1,8 @@
+/**
+ * src/schemas/ owns the API's zod schemas, shared by the routes and the OpenAPI document: symbols, quotes, jobs,
+ * bars, averages, backfills, the versioned events and the cursor of a paged list. Shapes only: turning a stored
+ * row into an answer is its route's.
+ */
 import { z } from "@hono/zod-openapi";
 import { ErrorBodySchema } from "../errors";
 import { canonicalProviderName, PROVIDER_NAMES, PROVIDER_NAMES_AND_ALIASES } from "../providers/provider";

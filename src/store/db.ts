@@ -1,3 +1,8 @@
+/**
+ * src/store/ owns D1: every drizzle table (schema.ts), the connection (here), and the queries the objects, the
+ * cron and the routes share (prices, averages, the outbox, growth, point retention). The queries of bars and
+ * backfills are src/history/'s.
+ */
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "./schema";
 

@@ -1,4 +1,6 @@
 /**
+ * src/stream/ owns live prices: SSE and WebSocket streams, fanned out by the symbol objects.
+ *
  * Live prices: how a client's stream is put together, and what the Worker and a symbol object say to each other.
  *
  * Design (why it looks like this):

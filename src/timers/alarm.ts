@@ -1,4 +1,7 @@
 /**
+ * src/timers/ owns the timing both kinds of objects share: one alarm for all of an object's timers (here) and
+ * capped backoff with jitter (backoff.ts).
+ *
  * One Durable Object alarm serves every timer of an object: set it to the earliest due time, keep an earlier
  * one already set, and clear it when nothing is due.
  */
