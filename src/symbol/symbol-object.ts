@@ -1,3 +1,9 @@
+/**
+ * src/symbol/ owns one (provider, symbol) pair: its SymbolObject (here), the single writer of its points and
+ * events, and the object's parts: the point log (point-log.ts), the flush to D1 (history-flush.ts), event
+ * delivery (delivery.ts), the poll loop (poll-loop.ts), recent prices (recent-points.ts), and the cron's sweep of
+ * undelivered events (sweep.ts). client.ts is how routes ask for a symbol's quote, with failover.
+ */
 import { DurableObject } from "cloudflare:workers";
 import { computeAverage, type AverageKind, type MovingAverage } from "../averages/moving-average";
 import { MAX_WINDOW } from "../averages/price-window";
