@@ -4,7 +4,6 @@ import type { JobTally } from "../jobs/store";
 import { recordJobRuns } from "../jobs/store";
 import { loopInterval, type Subscriptions } from "../jobs/subscriptions";
 import { asWireError } from "../objects/outcome";
-import type { LentEvent } from "../objects/round-delivery";
 import { symbolClient } from "../objects/symbol";
 import type { ProviderName, QuoteBatch } from "../providers/provider";
 import { getProvider } from "../providers/registry";
@@ -12,7 +11,7 @@ import type { Database } from "../store/db";
 import { identifyRaw, storeRawResponse, storeRawResponses, type StoredRaw } from "../store/prices";
 import type { BatchSymbols } from "./batch-symbols";
 import { forEachBounded } from "./bounded";
-import type { RoundDelivery } from "./round-delivery";
+import type { RoundDelivery, RoundLoan } from "./round-delivery";
 import { isAboutTheSymbol } from "./health";
 import { askProvider, failOver, rejectedAsBatch, scheduleAfter, tallyPolls, type PolledSymbol, type ProviderAccount } from "./polling";
 import type { RawAnswerSampling } from "./raw-answers";
@@ -35,7 +34,7 @@ export interface RoundContext {
   rateLimitedRounds: number;
   /** Which answers are stored: the coordinator's, so duplicate-only answers are sampled across rounds. */
   rawAnswers: RawAnswerSampling;
-  /** The rounds' publishing of their symbols' new events, with what is still to confirm (round-delivery.ts). */
+  /** The rounds' publishing and writing of their symbols' new points, with what is still to confirm (round-delivery.ts). */
   delivery: RoundDelivery;
 }
 
@@ -83,7 +82,7 @@ export class BatchRound {
       fetched.push(...(await this.fetch(symbols)));
     });
     const { broughtNewPoints, lent } = await this.handOut(fetched);
-    await this.round.delivery.publish(this.round.env, this.round.config, this.round.provider, lent, now);
+    await this.round.delivery.deliver(this.round.env, this.round.db, this.round.config, this.round.provider, lent, now);
     await this.storeAnswers(fetched, broughtNewPoints);
     return this.settle(now);
   }
@@ -109,17 +108,17 @@ export class BatchRound {
   }
 
   /**
-   * Each quote to its symbol object, a bounded number at a time, with the confirmation of the event it lent
-   * last; answers the ids of the answers that brought a new point, and the new points' events lent to the round.
+   * Each quote to its symbol object, a bounded number at a time, with the confirmation of what it lent last;
+   * answers the ids of the answers that brought a new point, and what of the new points was lent to the round.
    */
-  private async handOut(fetched: readonly FetchedBatch[]): Promise<{ broughtNewPoints: Set<string>; lent: { symbol: string; lent: LentEvent }[] }> {
+  private async handOut(fetched: readonly FetchedBatch[]): Promise<{ broughtNewPoints: Set<string>; lent: RoundLoan[] }> {
     const { env, provider, delivery } = this.round;
     for (const { symbols, startedAt, batch } of fetched) {
       for (const symbol of symbols) this.results.set(symbol, { startedAt, error: batch.failures.get(symbol)?.toWire() });
     }
     const quotes = fetched.flatMap(({ batch, raw }) => [...batch.quotes.values()].map((quote) => ({ quote, raw })));
     const broughtNewPoints = new Set<string>();
-    const lent: { symbol: string; lent: LentEvent }[] = [];
+    const lent: RoundLoan[] = [];
     await forEachBounded(quotes, CONCURRENT_HAND_OUTS, async ({ quote, raw }) => {
       const handOut = delivery.handOut(quote.symbol, Date.now());
       const outcome = await symbolClient(env, { provider, symbol: quote.symbol }).ingest(quote, { id: raw.id, fetchedAt: raw.fetchedAt }, handOut);

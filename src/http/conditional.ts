@@ -17,7 +17,7 @@ export function entityTag(body: string): string {
     low = Math.imul(low ^ unit, 0x01000193);
     high = Math.imul(high ^ unit, 0x5bd1e995);
   }
-  return `"${(high >>> 0).toString(36)}-${(low >>> 0).toString(36)}"`;
+  return `"${(high >>> 0).toString(36).padStart(7, "0")}${(low >>> 0).toString(36).padStart(7, "0")}"`;
 }
 
 function matches(ifNoneMatch: string | undefined, tag: string): boolean {

@@ -31,7 +31,7 @@ export function symbolClient(env: Env, target: SymbolTarget) {
     movingAverage: async (...args: After<SymbolStub["movingAverage"]>) => settled(await stub.movingAverage(target, ...args)),
     subscribe: (...args: After<SymbolStub["subscribe"]>) => stub.subscribe(target, ...args),
     unsubscribe: (...args: After<SymbolStub["unsubscribe"]>) => stub.unsubscribe(target, ...args),
-    confirmDelivered: (...args: After<SymbolStub["confirmDelivered"]>) => stub.confirmDelivered(target, ...args),
+    confirmLent: (...args: After<SymbolStub["confirmLent"]>) => stub.confirmLent(target, ...args),
     returnLent: (...args: After<SymbolStub["returnLent"]>) => stub.returnLent(target, ...args),
   };
 }

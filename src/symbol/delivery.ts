@@ -5,6 +5,7 @@ import type { Database } from "../store/db";
 import { clearBacklog, markBacklog, storeDeadLetter } from "../store/outbox";
 import { backoffDelay } from "../timers/backoff";
 import { tryParseJson } from "../wire/json";
+import { Lend } from "./lend";
 import type { LoggedPoint, PointLog } from "./point-log";
 
 /** Events handed to the sink in one publish call (one request for the Kafka REST sinks). */
@@ -15,11 +16,6 @@ const DELIVERY_BACKOFF_BASE_MS = 1_000;
 const DELIVERY_BACKOFF_CAP_MS = 60_000;
 /** Delivery time one alarm may spend; a longer backlog continues on the next alarm, after any due poll. */
 export const DELIVERY_BUDGET_MS = 5_000;
-/**
- * How long an event lent to a batch round (src/objects/round-delivery.ts) waits for the round's confirmation
- * before the object delivers it itself: several rounds, and more than the sink's timeout.
- */
-export const LEND_MS = 20_000;
 /** Times the broker may refuse the same record before it is set aside as a dead letter. */
 const REFUSALS_BEFORE_DEAD_LETTER = 3;
 
@@ -59,8 +55,8 @@ export class EventDelivery {
   /** Epoch ms of the next attempt; null when nothing is pending. In memory: a woken object recomputes it. */
   private nextAt: number | null;
   private running: Promise<void> | undefined;
-  /** The event lent to a batch round, and until when; nothing of this object's own is delivered meanwhile. */
-  private lent: { seq: number; until: number } | undefined;
+  /** The event lent to a batch round; nothing of this object's own is delivered meanwhile. */
+  private readonly lent = new Lend();
 
   constructor(private readonly deps: DeliveryDeps) {
     this.state = deps.kv.get<DeliveryState>(KEY_DELIVERY) ?? { failures: 0, backlogged: false };
@@ -74,7 +70,7 @@ export class EventDelivery {
 
   /** New events were committed: deliver them soon, unless the sink is failing (then they wait for the retry) or a lend runs. */
   eventsCommitted(now: number): void {
-    if (this.lent) return;
+    if (this.lent.isOut) return;
     if (this.state.failures > 0 && this.nextAt !== null) return;
     const at = now + DELIVERY_COALESCE_MS;
     if (this.nextAt === null || this.nextAt > at) this.nextAt = at;
@@ -92,33 +88,30 @@ export class EventDelivery {
    * events still reach the sink in order.
    */
   lend(now: number): number | undefined {
-    if (this.lent || this.running || this.state.failures > 0 || this.deps.log.undelivered !== 1) return undefined;
-    this.lent = { seq: this.deps.log.newestSeq, until: now + LEND_MS };
-    this.nextAt = this.lent.until;
-    return this.lent.seq;
+    if (this.lent.isOut || this.running || this.state.failures > 0 || this.deps.log.undelivered !== 1) return undefined;
+    this.nextAt = this.lent.lend(this.deps.log.newestSeq, now);
+    return this.deps.log.newestSeq;
   }
 
   /** The round says the sink acknowledged this object's events through `throughSeq`: what it lent is delivered. */
   confirm(throughSeq: number, now: number): void {
     if (throughSeq > this.deps.log.newestSeq) return;
     this.deps.log.markDelivered(throughSeq);
-    if (this.lent && throughSeq >= this.lent.seq) this.lent = undefined;
-    if (this.lent) return;
+    this.lent.doneThrough(throughSeq);
+    if (this.lent.isOut) return;
     this.nextAt = this.deps.log.undelivered > 0 ? now + DELIVERY_COALESCE_MS : null;
   }
 
   /** The round could not publish the event it was lent: deliver it here now (with this object's retries and backlog). */
   takeBack(seq: number, now: number): void {
-    if (this.lent?.seq !== seq) return;
-    this.lent = undefined;
-    this.nextAt = now;
+    if (this.lent.giveBack(seq)) this.nextAt = now;
   }
 
   /** Deliver what is due, within the time budget. One delivery at a time, however it is called. */
   async deliverDue(target: SymbolTarget, now = Date.now()): Promise<void> {
     if (this.nextAt === null || this.nextAt > now) return;
     // A lend that ran out without a confirmation: the event may or may not have reached the sink; deliver it here.
-    this.lent = undefined;
+    this.lent.reclaim();
     this.running ??= this.deliver(target).finally(() => {
       this.running = undefined;
     });

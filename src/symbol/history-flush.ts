@@ -1,6 +1,7 @@
 import type { Database } from "../store/db";
 import { storePointRows, type RawResponseRow } from "../store/prices";
 import { backoffDelay } from "../timers/backoff";
+import { Lend } from "./lend";
 import type { LoggedPoint, PointLog } from "./point-log";
 
 /** Points per D1 statement: a few hundred bytes each, well inside D1's 2 MB per value. */
@@ -20,12 +21,15 @@ export interface FlushStats {
  * in batches: one statement for all the points of a flush, idempotent through price_points' unique index, so a
  * flush repeated after a lost answer stores nothing twice. Flushes run `intervalMs` after the first point that
  * is waiting (a job's points gather), or at once when a client waits for its answer (`flushNow`). D1 is where
- * /prices/history reads, so history lags the object by up to `intervalMs` (plus a D1 write).
+ * /prices/history reads, so history lags the object by up to `intervalMs` (plus a D1 write). A point a batch
+ * round took over (lend) is written by the round with its other symbols' points, usually within the round.
  */
 export class HistoryFlush {
   private nextAt: number | null;
   private failures = 0;
   private running: Promise<void> | undefined;
+  /** The point lent to a batch round; nothing of this object's own is written meanwhile, unless a client waits. */
+  private readonly lent = new Lend();
   readonly stats: FlushStats = { d1Queries: 0, d1RowsWritten: 0 };
 
   constructor(
@@ -43,11 +47,35 @@ export class HistoryFlush {
   }
 
   pointsCommitted(now: number): void {
+    if (this.lent.isOut) return;
     this.nextAt ??= now + this.intervalMs;
+  }
+
+  /** The seq of the point just committed, lent to the batch round that handed its quote over, when it is the only one waiting. */
+  lend(now: number): number | undefined {
+    if (this.lent.isOut || this.running || this.failures > 0 || this.log.unflushed !== 1) return undefined;
+    this.nextAt = this.lent.lend(this.log.newestSeq, now);
+    return this.log.newestSeq;
+  }
+
+  /** The round says D1 holds this object's points through `throughSeq`. */
+  confirm(throughSeq: number, now: number): void {
+    if (throughSeq > this.log.newestSeq) return;
+    this.log.markFlushed(throughSeq);
+    this.lent.doneThrough(throughSeq);
+    if (this.lent.isOut) return;
+    this.nextAt = this.log.unflushed > 0 ? now + this.intervalMs : null;
+  }
+
+  /** The round could not write the point it was lent: it goes with this object's next flush. */
+  takeBack(seq: number, now: number): void {
+    if (this.lent.giveBack(seq)) this.nextAt = now;
   }
 
   async flushDue(now = Date.now()): Promise<void> {
     if (this.nextAt === null || this.nextAt > now) return;
+    // A lend that ran out without a confirmation: write the point here (idempotent, should the round have too).
+    this.lent.reclaim();
     await this.flushNow();
   }
 
@@ -55,7 +83,10 @@ export class HistoryFlush {
   async flushNow(): Promise<void> {
     // A flush under way may have read the log before the caller's point was committed: flush again after it.
     if (this.running) await this.running.catch(() => undefined);
-    if (this.log.unflushed === 0) return;
+    if (this.log.unflushed === 0) {
+      this.nextAt = null;
+      return;
+    }
     this.running = this.flush().finally(() => {
       this.running = undefined;
     });
@@ -73,6 +104,7 @@ export class HistoryFlush {
         this.stats.d1Queries += result.queries;
         this.stats.d1RowsWritten += result.rowsWritten;
         this.log.markFlushed(rows[rows.length - 1]!.seq);
+        this.lent.doneThrough(rows[rows.length - 1]!.seq);
       }
       this.failures = 0;
       this.nextAt = this.log.unflushed > 0 ? Date.now() + this.intervalMs : null;

@@ -15,9 +15,9 @@ import type { Sink } from "../events/sink";
 import { createSink } from "../events/sinks";
 import type { Subscription } from "../jobs/subscriptions";
 import { failed, succeeded, type Outcome } from "../objects/outcome";
-import type { IngestedQuote, RoundHandOut } from "../objects/round-delivery";
+import type { IngestedQuote, LentPoint, LentSeqs, RoundHandOut } from "../objects/round-delivery";
 import type { LatestQuote, Quote, SymbolTarget } from "../providers/provider";
-import { PriceEventSchema } from "../schemas/price-event";
+import { PriceEventSchema, type PriceEvent } from "../schemas/price-event";
 import { storeMovingAverage } from "../store/averages";
 import { database, type Database } from "../store/db";
 import { clearBacklog, deleteLegacyOutbox, readLegacyOutbox, storeDeadLetter } from "../store/outbox";
@@ -141,30 +141,32 @@ export class SymbolObject extends DurableObject<Env> {
   /**
    * A quote fetched by a batch round (or a snapshot), whose raw answer the caller stores: it says whether the
    * quote was a new point, since the raw answer is kept only when one of its quotes was. A batch round
-   * (`handOut`) also confirms what the sink took of the event lent to it last, and may be lent the new point's
-   * event to publish with its other symbols' (src/objects/round-delivery.ts).
+   * (`handOut`) also says what it did with what this object lent it last, and may be lent the new point's event
+   * and row, to publish and write with its other symbols' (src/objects/round-delivery.ts).
    */
   async ingest(target: SymbolTarget, quote: Quote, raw: RawRef, handOut?: RoundHandOut): Promise<Outcome<IngestedQuote>> {
     this.adopt(target);
     try {
-      if (handOut?.confirmedThrough !== undefined) this.delivery.confirm(handOut.confirmedThrough, Date.now());
-      return succeeded(await this.commit(quote, raw, null, handOut?.lend === true));
+      if (handOut?.confirmed) this.roundDid(handOut.confirmed);
+      return succeeded(await this.commit(quote, raw, null, handOut?.lend));
     } catch (error) {
       return failed(error);
     }
   }
 
-  /** A batch round's confirmation that the sink acknowledged this object's events through `throughSeq`. */
-  async confirmDelivered(target: SymbolTarget, throughSeq: number): Promise<void> {
+  /** A batch round's word that the sink acknowledged and D1 stored what this object lent it, through these seqs. */
+  async confirmLent(target: SymbolTarget, done: LentSeqs): Promise<void> {
     this.adopt(target);
-    this.delivery.confirm(throughSeq, Date.now());
+    this.roundDid(done);
     await this.armAlarm();
   }
 
-  /** The batch round could not publish the event this object lent it: it is delivered from here, at once. */
-  async returnLent(target: SymbolTarget, seq: number): Promise<void> {
+  /** The batch round could not do what this object lent it: done from here, at once. */
+  async returnLent(target: SymbolTarget, back: LentSeqs): Promise<void> {
     this.adopt(target);
-    this.delivery.takeBack(seq, Date.now());
+    const now = Date.now();
+    if (back.event !== undefined) this.delivery.takeBack(back.event, now);
+    if (back.point !== undefined) this.flush.takeBack(back.point, now);
     await this.armAlarm();
   }
 
@@ -303,7 +305,7 @@ export class SymbolObject extends DurableObject<Env> {
    * answer, which is stored only with a new point) in one synchronous step, and announced. Everything after the
    * first load of the recent points is synchronous, so concurrent quotes commit in arrival order.
    */
-  private async commit(quote: Quote, raw: RawRef, rawRow: RawResponseRow | null, lendEvent = false): Promise<IngestedQuote> {
+  private async commit(quote: Quote, raw: RawRef, rawRow: RawResponseRow | null, lend?: RoundHandOut["lend"]): Promise<IngestedQuote> {
     const recent = await this.recentPoints();
     const now = Date.now();
     const event = priceUpdated(quote, raw.id, now);
@@ -324,11 +326,25 @@ export class SymbolObject extends DurableObject<Env> {
     if (!this.latestQuote || quote.timestamp >= this.latestQuote.timestamp) this.latestQuote = { ...quote, rawResponseId: raw.id, checkedAt: raw.fetchedAt };
     else this.confirmLatest(quote, raw);
     this.streams.publish(eventJson);
-    const lentSeq = lendEvent ? this.delivery.lend(now) : undefined;
-    if (lentSeq === undefined) this.delivery.eventsCommitted(now);
-    this.flush.pointsCommitted(now);
+    const lent = this.lendToRound(lend, valid.data, point, now);
     await this.armAlarm();
-    return { latest: this.latestQuote, newPoint: true, ...(lentSeq === undefined ? {} : { lent: { seq: lentSeq, event: valid.data } }) };
+    return { latest: this.latestQuote, newPoint: true, ...(lent ? { lent } : {}) };
+  }
+
+  /** What of the point just committed goes out with the batch round (when it asked); the rest on this object's timers. */
+  private lendToRound(lend: RoundHandOut["lend"] | undefined, event: PriceEvent, point: PricePointRow, now: number): LentPoint | undefined {
+    const eventSeq = lend?.events ? this.delivery.lend(now) : undefined;
+    const pointSeq = lend?.points ? this.flush.lend(now) : undefined;
+    if (eventSeq === undefined) this.delivery.eventsCommitted(now);
+    if (pointSeq === undefined) this.flush.pointsCommitted(now);
+    if (eventSeq === undefined && pointSeq === undefined) return undefined;
+    return { seq: this.log.newestSeq, ...(eventSeq === undefined ? {} : { event }), ...(pointSeq === undefined ? {} : { point }) };
+  }
+
+  private roundDid(done: LentSeqs): void {
+    const now = Date.now();
+    if (done.event !== undefined) this.delivery.confirm(done.event, now);
+    if (done.point !== undefined) this.flush.confirm(done.point, now);
   }
 
   /**

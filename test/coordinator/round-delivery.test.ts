@@ -1,6 +1,7 @@
 /**
- * A batch round publishes its symbols' new events together: a few sink requests a round for all its symbols, not
- * one per symbol object, each event once, in each symbol's order, and every symbol object told what went out.
+ * A batch round publishes its symbols' new events and writes their points together: a few sink requests and D1
+ * statements a round for all its symbols, not one per symbol object; each event once, in each symbol's order;
+ * and every symbol object told what went out.
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -11,7 +12,7 @@ import { eventually, startJob, stopJob } from "../support/jobs";
 import { whenRequested } from "../support/scenario";
 
 describe("events of a batch round", () => {
-  it("reach the sink in one request per round for all the round's symbols, each once and in order, and each object knows they went out", async () => {
+  it("reach the sink in one request per round for all the round's symbols, each once and in order, and each object knows they went out and are in D1", async () => {
     const tag = uniqueSymbol("RD");
     const symbols = Array.from({ length: 20 }, (_, index) => `${tag}K${index}`);
     await whenRequested({ match: tag, responses: [{ json: symbols.map((symbol, index) => ({ symbol, price: `${10 + index}.25000000` })) }] });
@@ -37,12 +38,13 @@ describe("events of a batch round", () => {
       // Each event once, in quote order; D1 may still lack the newest points (its flush runs every second here).
       expect(published.length).toBe(new Set(published).size);
       expect(stored.results.map((row) => row.event_id)).toEqual(published.slice(0, stored.results.length));
-      // The object's log says every event went out: none is waiting to be delivered again when a lend runs out.
+      // The object's log says every event went out and every point is in D1: nothing waits to be done again.
       const log = await runInDurableObject(symbolObject(env, { provider: "binance", symbol }), (_object, state) => ({
         delivered: state.storage.kv.get<number>("log.delivered-through"),
+        flushed: state.storage.kv.get<number>("log.flushed-through"),
         newest: state.storage.sql.exec<{ seq: number }>("SELECT max(seq) AS seq FROM point_log").one().seq,
       }));
-      expect(log.delivered).toBe(log.newest);
+      expect(log).toEqual({ delivered: log.newest, flushed: log.newest, newest: published.length });
     }
   });
 });
