@@ -7,28 +7,12 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { BASE, call, uniqueSymbol } from "../support/api";
+import { countingCalls } from "../support/counting-objects";
 
 const app = createApp();
 
 /** The real symbol objects, with every `latest` call counted. */
-function countingSymbols(): { namespace: typeof env.SYMBOL_OBJECT; calls: () => number } {
-  let calls = 0;
-  const real = env.SYMBOL_OBJECT;
-  const namespace = {
-    idFromName: (name: string) => real.idFromName(name),
-    get: (id: DurableObjectId) => {
-      const stub = real.get(id);
-      return {
-        latest: (...args: Parameters<typeof stub.latest>) => {
-          calls++;
-          return stub.latest(...args);
-        },
-        poll: (...args: Parameters<typeof stub.poll>) => stub.poll(...args),
-      };
-    },
-  };
-  return { namespace: namespace as unknown as typeof env.SYMBOL_OBJECT, calls: () => calls };
-}
+const countingSymbols = () => countingCalls(env.SYMBOL_OBJECT, "latest");
 
 function latest(path: string, settings: Record<string, unknown>, headers: Record<string, string> = {}) {
   return app.request(`${BASE}${path}`, { headers }, { ...env, ...settings });

@@ -15,6 +15,7 @@ import { decide, decideMany, remainingAt, WINDOW_MS, type RateLimitObject, type 
 import { createApp } from "../../src/app";
 import { ConfigSchema, type Env } from "../../src/env";
 import { BASE } from "../support/api";
+import { countingCalls } from "../support/counting-objects";
 
 const app = createApp();
 const KEYS = ["rl-key-one-0f3c", "rl-key-two-a9d2"];
@@ -342,23 +343,7 @@ describe("RateLimit headers (API.md, Headers)", () => {
 
 describe("the isolate's local allowance", () => {
   /** The real limiter objects, with every call counted. */
-  function countingLimiter(): { namespace: Env["RATE_LIMIT_OBJECT"]; calls: () => number } {
-    let calls = 0;
-    const real = env.RATE_LIMIT_OBJECT;
-    const namespace = {
-      idFromName: (name: string) => real.idFromName(name),
-      get: (id: DurableObjectId) => {
-        const stub = real.get(id);
-        return {
-          admit: (perMinute: number, wanted?: number) => {
-            calls++;
-            return stub.admit(perMinute, wanted);
-          },
-        };
-      },
-    };
-    return { namespace: namespace as unknown as Env["RATE_LIMIT_OBJECT"], calls: () => calls };
-  }
+  const countingLimiter = () => countingCalls(env.RATE_LIMIT_OBJECT, "admit");
 
   it("a busy client far from its limit costs far fewer object calls than requests", async () => {
     const limiter = countingLimiter();
