@@ -1,6 +1,6 @@
 import { ApiError } from "../errors";
 import { tryParseJson } from "../wire/json";
-import { redact } from "../wire/redact";
+import { REDACTED, redact } from "../wire/redact";
 import { retryAfterMs } from "../wire/retry-after";
 import { isTimeout } from "../wire/timeout";
 import { symbolNotAccepted, unacceptedSymbols } from "./parse";
@@ -22,12 +22,12 @@ export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     for (const name of [...parsed.searchParams.keys()]) {
-      if (SECRET_PARAMS.test(name)) parsed.searchParams.set(name, "REDACTED");
+      if (SECRET_PARAMS.test(name)) parsed.searchParams.set(name, REDACTED);
     }
-    if (parsed.password) parsed.password = "REDACTED";
+    if (parsed.password) parsed.password = REDACTED;
     return parsed.toString();
   } catch {
-    return url.replace(/([?&](?:api_?key|apikey|token|access_token|key|secret)=)[^&]*/gi, "$1REDACTED");
+    return url.replace(/([?&](?:api_?key|apikey|token|access_token|key|secret)=)[^&]*/gi, `$1${REDACTED}`);
   }
 }
 
