@@ -4,7 +4,7 @@ import { priceUpdated } from "../../src/events/price-events";
 import { SinkError } from "../../src/events/sink";
 import type { ProviderName } from "../../src/providers/provider";
 import type { PriceEvent } from "../../src/schemas/price-event";
-import { fixtureServerUrl } from "./scenario";
+import { fixtureServerUrl, requestsMatching, type CapturedRequest } from "./scenario";
 
 /** One event per symbol, a second apart, prices from `firstPrice` up. */
 export function sampleEvents(provider: ProviderName, firstPrice: number, ...symbols: string[]): PriceEvent[] {
@@ -17,6 +17,15 @@ export function sampleEvents(provider: ProviderName, firstPrice: number, ...symb
 export function isolatedBase(): { id: string; base: string } {
   const id = crypto.randomUUID();
   return { id, base: `${fixtureServerUrl()}/${id}` };
+}
+
+/** The one request a sink made to its broker under `id`, which must be a POST. */
+export async function theOnePost(id: string): Promise<CapturedRequest> {
+  const requests = await requestsMatching(id);
+  expect(requests).toHaveLength(1);
+  const [request] = requests;
+  expect(request?.method).toBe("POST");
+  return request!;
 }
 
 /** The publish must reject with a SinkError whose message holds none of the credentials. */
