@@ -4,45 +4,31 @@
  * started from its form, the chart fed by the live stream, the symbol's candles from /prices/bars moved by it,
  * and a backfill started from the page. Leaves screenshots in test-results/dashboard.png and dashboard-candles.png.
  */
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { CandlesProbe, DashboardProbe } from "../../dashboard/src/probe";
 import type { Bar } from "../../src/providers/history";
 import { syntheticPrice } from "../../src/providers/synthetic";
 import { syntheticBar } from "../../src/providers/synthetic-history";
-import { startLocalService, type LocalService } from "./local-service";
+import { startBrowserSession, type BrowserSession } from "./chromium";
+import type { LocalService } from "./local-service";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = path.resolve(import.meta.dirname, "../../test-results/dashboard.png");
 const CANDLES_SCREENSHOT = path.resolve(import.meta.dirname, "../../test-results/dashboard-candles.png");
 
+let session: BrowserSession | undefined;
 let service: LocalService;
-let profile: string;
 let browser: BrowserContext;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\` (.ci/run does)`);
-  }
-  service = await startLocalService();
-  profile = await mkdtemp(path.join(tmpdir(), "dashboard-chromium-"));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1200, height: 1100 },
-    // Without the background-networking switches Chromium waits on a network this machine does not have.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  session = await startBrowserSession("dashboard", { width: 1200, height: 1100 });
+  ({ service, browser } = session);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
-  await service?.stop();
+  await session?.stop();
 });
 
 /** What the page exposes on window.__dashboard, read in the page. */

@@ -3,32 +3,19 @@
  * files (the pinned swagger-ui-dist), lists the operations of /openapi.json, and runs under the pages'
  * Content-Security-Policy without a single violation. Every request to another origin is refused and recorded.
  */
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalService, type LocalService } from "./local-service";
+import { startBrowserSession, type BrowserSession } from "./chromium";
+import type { LocalService } from "./local-service";
 
-const CHROMIUM = "/usr/bin/chromium";
-
+let session: BrowserSession | undefined;
 let service: LocalService;
-let profile: string;
 let browser: BrowserContext;
 const elsewhere: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\` (.ci/run does)`);
-  }
-  service = await startLocalService();
-  profile = await mkdtemp(path.join(tmpdir(), "docs-chromium-"));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  session = await startBrowserSession("docs");
+  ({ service, browser } = session);
   // No network: anything not served by the service itself is refused (and would fail the test below).
   await browser.route("**/*", (route) => {
     const url = route.request().url();
@@ -39,9 +26,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
-  await service?.stop();
+  await session?.stop();
 });
 
 describe("/docs", () => {
