@@ -10,8 +10,17 @@ import type { RecentEvent, RecentEvents } from "../stream/recent-events";
 export const OUTBOX_CAPACITY = 10_000;
 
 const TABLE = "point_log";
-const KEY_FLUSHED = "log.flushed-through";
-const KEY_DELIVERED = "log.delivered-through";
+/** Both cursors in one stored value: a round's confirmation moves both and costs one write. */
+const KEY_CURSORS = "log.cursors";
+/** Where earlier versions kept each cursor on its own; read when KEY_CURSORS is not there yet. */
+const LEGACY_KEY_FLUSHED = "log.flushed-through";
+const LEGACY_KEY_DELIVERED = "log.delivered-through";
+
+/** How far the log went out: points written to D1, events acknowledged by the sink. */
+export interface LogCursors {
+  flushed: number;
+  delivered: number;
+}
 
 /** One committed point as the log holds it. */
 export interface LoggedPoint {
@@ -50,6 +59,7 @@ export class PointLog implements RecentEvents {
   private nextSeq: number;
   private flushed: number;
   private delivered: number;
+  private savePending = false;
   /** Rows written by this object's own SQL statements, for the write-cost figures (writeStats). */
   rowsWritten = 0;
   kvWrites = 0;
@@ -62,8 +72,9 @@ export class PointLog implements RecentEvents {
       `CREATE TABLE IF NOT EXISTS ${TABLE} (slot INTEGER PRIMARY KEY, seq INTEGER NOT NULL, ts INTEGER NOT NULL, event TEXT NOT NULL, point TEXT, raw TEXT, logged_at INTEGER NOT NULL)`,
     );
     this.nextSeq = (sql.exec<{ seq: number | null }>(`SELECT max(seq) AS seq FROM ${TABLE}`).one().seq ?? 0) + 1;
-    this.flushed = kv.get<number>(KEY_FLUSHED) ?? 0;
-    this.delivered = kv.get<number>(KEY_DELIVERED) ?? 0;
+    const cursors = kv.get<LogCursors>(KEY_CURSORS);
+    this.flushed = cursors?.flushed ?? kv.get<number>(LEGACY_KEY_FLUSHED) ?? 0;
+    this.delivered = cursors?.delivered ?? kv.get<number>(LEGACY_KEY_DELIVERED) ?? 0;
   }
 
   get newestSeq(): number {
@@ -125,15 +136,28 @@ export class PointLog implements RecentEvents {
   markDelivered(throughSeq: number): void {
     if (throughSeq <= this.delivered) return;
     this.delivered = throughSeq;
-    this.kv.put(KEY_DELIVERED, throughSeq);
-    this.kvWrites++;
+    this.saveCursors();
   }
 
   markFlushed(throughSeq: number): void {
     if (throughSeq <= this.flushed) return;
     this.flushed = throughSeq;
-    this.kv.put(KEY_FLUSHED, throughSeq);
-    this.kvWrites++;
+    this.saveCursors();
+  }
+
+  /**
+   * Store both cursors once the current synchronous step is done, so that moving both (a round's confirmation)
+   * is one write. Still inside the step's implicit transaction: nothing the step answers leaves the object
+   * before it is stored.
+   */
+  private saveCursors(): void {
+    if (this.savePending) return;
+    this.savePending = true;
+    queueMicrotask(() => {
+      this.savePending = false;
+      this.kv.put(KEY_CURSORS, { flushed: this.flushed, delivered: this.delivered } satisfies LogCursors);
+      this.kvWrites++;
+    });
   }
 
   /** When the oldest undelivered event was committed; undefined when all are delivered. */

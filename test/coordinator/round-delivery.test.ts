@@ -6,6 +6,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { symbolObject } from "../../src/objects/symbol";
+import { PointLog } from "../../src/symbol/point-log";
 import { uniqueSymbol } from "../support/api";
 import { deliveredEvents, sinkRequests } from "../support/events";
 import { eventually, startJob, stopJob } from "../support/jobs";
@@ -39,11 +40,11 @@ describe("events of a batch round", () => {
       expect(published.length).toBe(new Set(published).size);
       expect(stored.results.map((row) => row.event_id)).toEqual(published.slice(0, stored.results.length));
       // The object's log says every event went out and every point is in D1: nothing waits to be done again.
-      const log = await runInDurableObject(symbolObject(env, { provider: "binance", symbol }), (_object, state) => ({
-        delivered: state.storage.kv.get<number>("log.delivered-through"),
-        flushed: state.storage.kv.get<number>("log.flushed-through"),
-        newest: state.storage.sql.exec<{ seq: number }>("SELECT max(seq) AS seq FROM point_log").one().seq,
-      }));
+      const log = await runInDurableObject(symbolObject(env, { provider: "binance", symbol }), (_object, state) => {
+        // The log as the object reads it when it wakes.
+        const stored = new PointLog(state.storage.sql, state.storage.kv);
+        return { delivered: stored.deliveredThrough, flushed: stored.flushedThrough, newest: stored.newestSeq };
+      });
       expect(log).toEqual({ delivered: log.newest, flushed: log.newest, newest: published.length });
     }
   });

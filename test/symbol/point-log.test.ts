@@ -20,10 +20,10 @@ function commit(log: PointLog, count: number, behind: number): void {
   }
 }
 
-describe("the point log, once the ring has wrapped", () => {
-  it("hands out the undelivered events and unflushed points in commit order across the end of the ring", async () => {
+describe("the point log", () => {
+  it("hands out the undelivered events and unflushed points in commit order across the end of the ring, once it has wrapped", async () => {
     // A fresh object's storage, used here by a log of the test's own (the object itself is never called).
-    await runInDurableObject(symbolObject(env, { provider: "synthetic", symbol: uniqueSymbol("PL") }), (_object, state) => {
+    await runInDurableObject(symbolObject(env, { provider: "synthetic", symbol: uniqueSymbol("PL") }), async (_object, state) => {
       const log = new PointLog(state.storage.sql, state.storage.kv);
       const count = OUTBOX_CAPACITY + 10;
       commit(log, count, 25);
@@ -33,7 +33,8 @@ describe("the point log, once the ring has wrapped", () => {
       expect(seqs(log.eventsToDeliver(100))).toEqual(waiting);
       expect(seqs(log.pointsToFlush(10))).toEqual(waiting.slice(0, 10));
       expect(log.hasRoom()).toBe(true);
-      // The same rows after a restart: the log reads its cursors back.
+      // The same rows after a restart: the log reads its cursors back (stored once the step that moved them is done).
+      await Promise.resolve();
       expect(seqs(new PointLog(state.storage.sql, state.storage.kv).eventsToDeliver(100))).toEqual(waiting);
     });
   });
@@ -52,6 +53,19 @@ describe("the point log, once the ring has wrapped", () => {
       // "Since" a time reaches back as far as the newest RECENT_EVENTS, never further.
       expect(log.replay(count, 0)).toHaveLength(RECENT_EVENTS);
       expect(log.newestSeq).toBe(count);
+    });
+  });
+
+  it("stores both cursors with one write when a step moves both (a round's confirmation)", async () => {
+    await runInDurableObject(symbolObject(env, { provider: "synthetic", symbol: uniqueSymbol("PL") }), async (_object, state) => {
+      const log = new PointLog(state.storage.sql, state.storage.kv);
+      commit(log, 3, 3);
+      log.markDelivered(3);
+      log.markFlushed(2);
+      await Promise.resolve();
+      expect(log.kvWrites).toBe(1);
+      const reread = new PointLog(state.storage.sql, state.storage.kv);
+      expect({ delivered: reread.deliveredThrough, flushed: reread.flushedThrough }).toEqual({ delivered: 3, flushed: 2 });
     });
   });
 });
