@@ -172,7 +172,7 @@ export class BatchRound {
       if (error && !unknown) failedOver.set(error, [...(failedOver.get(error) ?? []), polled]);
     }
     await recordJobRuns(db, tallies, now);
-    symbols.schedule(next);
+    symbols.schedule(next, now);
     const nextDue = new Map(next.map(({ symbol, dueAt }) => [symbol, dueAt]));
     await delivery.confirmWaiting(env, provider, (symbol) => nextDue.get(symbol), roundStartedAt, now);
     for (const [error, polled] of failedOver) await failOver(env, provider, error, polled);

@@ -1,12 +1,29 @@
 import type { Subscription, Subscriptions } from "../jobs/subscriptions";
 
+/** A due time further ahead than this is stored as it is set; a nearer one only lives in memory (see below). */
+export const STORE_DUE_BEYOND_MS = 30_000;
+
+interface SymbolRow extends Record<string, SqlStorageValue> {
+  symbol: string;
+  due_at: number;
+  quarantined: number;
+}
+
 /**
  * The symbols a provider's coordinator polls in batch rounds, as rows of the object's own SQLite storage:
  * one row per job × symbol (which job needs it, how often), one per symbol (when it is due, whether the
  * provider called it unknown). Rows rather than one stored value, so 1,000 jobs × 100 symbols stay far from
  * any value size limit and a subscribe writes only its own rows.
+ *
+ * Every round moves every polled symbol's due time, so only what matters after a restart is written: a change
+ * of quarantine, and due times further ahead than STORE_DUE_BEYOND_MS (backoff, quarantine, long intervals).
+ * Nearer ones are kept in memory over the stored (earlier) ones: a coordinator that restarts finds those
+ * symbols due at once and polls them a little early, instead of writing a row per symbol per round.
  */
 export class BatchSymbols {
+  /** Due times newer than the stored ones, not written (they are near). */
+  private readonly nearDue = new Map<string, number>();
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS subscriptions (
       symbol TEXT NOT NULL,
@@ -62,10 +79,9 @@ export class BatchSymbols {
 
   /** Symbols due by `now`, oldest first, with when each was due: the ones to batch, and the quarantined ones (asked alone). */
   due(now: number): { dueAt: Map<string, number>; batchable: string[]; quarantined: string[] } {
-    const rows = this.sql.exec<{ symbol: string; due_at: number; quarantined: number }>(
-      "SELECT symbol, due_at, quarantined FROM symbols WHERE due_at <= ? ORDER BY due_at, symbol",
-      now,
-    );
+    const rows = this.schedules()
+      .filter((row) => row.due_at <= now)
+      .sort((a, b) => a.due_at - b.due_at || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
     const due = { dueAt: new Map<string, number>(), batchable: [] as string[], quarantined: [] as string[] };
     for (const row of rows) {
       due.dueAt.set(row.symbol, row.due_at);
@@ -75,7 +91,9 @@ export class BatchSymbols {
   }
 
   earliestDue(): number | null {
-    return this.sql.exec<{ at: number | null }>("SELECT min(due_at) AS at FROM symbols").one().at;
+    let earliest: number | null = null;
+    for (const { due_at: dueAt } of this.schedules()) if (earliest === null || dueAt < earliest) earliest = dueAt;
+    return earliest;
   }
 
   /** Each symbol's subscriptions (empty for a symbol no job needs any more). */
@@ -93,16 +111,35 @@ export class BatchSymbols {
   }
 
   /** When each of these symbols is due next, and whether it is quarantined (asked alone, rarely). */
-  schedule(entries: readonly { symbol: string; dueAt: number; quarantined: boolean }[]): void {
-    if (entries.length === 0) return;
+  schedule(entries: readonly { symbol: string; dueAt: number; quarantined: boolean }[], now: number): void {
+    const stored = new Map(this.sql.exec<SymbolRow>("SELECT symbol, due_at, quarantined FROM symbols").toArray().map((row) => [row.symbol, row]));
+    const lasting = entries.filter(({ symbol, dueAt, quarantined }) => {
+      const row = stored.get(symbol);
+      if (!row) return false;
+      const keep = quarantined !== (row.quarantined === 1) || dueAt - now > STORE_DUE_BEYOND_MS;
+      if (keep) this.nearDue.delete(symbol);
+      else this.nearDue.set(symbol, dueAt);
+      return keep;
+    });
+    if (lasting.length === 0) return;
     this.sql.exec(
       `UPDATE symbols SET due_at = json_extract(entry.value, '$.dueAt'), quarantined = json_extract(entry.value, '$.quarantined')
        FROM json_each(?) AS entry WHERE symbols.symbol = json_extract(entry.value, '$.symbol')`,
-      JSON.stringify(entries.map((entry) => ({ ...entry, quarantined: entry.quarantined ? 1 : 0 }))),
+      JSON.stringify(lasting.map((entry) => ({ ...entry, quarantined: entry.quarantined ? 1 : 0 }))),
     );
+  }
+
+  /** Every symbol with its due time: the near one from memory where there is one, else the stored one. */
+  private schedules(): SymbolRow[] {
+    return this.sql
+      .exec<SymbolRow>("SELECT symbol, due_at, quarantined FROM symbols")
+      .toArray()
+      .map((row) => ({ ...row, due_at: this.nearDue.get(row.symbol) ?? row.due_at }));
   }
 
   private forgetUnneeded(): void {
     this.sql.exec("DELETE FROM symbols WHERE symbol NOT IN (SELECT symbol FROM subscriptions)");
+    const kept = new Set(this.sql.exec<{ symbol: string }>("SELECT symbol FROM symbols").toArray().map((row) => row.symbol));
+    for (const symbol of this.nearDue.keys()) if (!kept.has(symbol)) this.nearDue.delete(symbol);
   }
 }

@@ -130,6 +130,38 @@ describe("the coordinator's subscriptions", () => {
   });
 });
 
+describe("the coordinator's schedule", () => {
+  it("writes a due time only when it matters after a restart: a 1 s symbol's rounds write none, a 1 h symbol's each", async () => {
+    const coordinator = ownCoordinator();
+    const [fast, slow] = [uniqueSymbol("F"), uniqueSymbol("H")];
+    await whenRequested({ match: fast, responses: [{ json: [{ symbol: fast, price: "10.25000000" }] }] });
+    await whenRequested({ match: slow, responses: [{ json: [{ symbol: slow, price: "20.25000000" }] }] });
+    const jobId = crypto.randomUUID();
+    await env.DB.prepare("INSERT INTO poll_jobs (id, status, symbols, interval, provider, pinned, created_at, runs, errors) VALUES (?, 'active', ?, 1, 'binance', 1, ?, 0, 0)")
+      .bind(jobId, JSON.stringify([fast, slow]), Date.now())
+      .run();
+    const subscribedAt = Date.now();
+    const stored = await runInDurableObject(coordinator, async (instance, state) => {
+      await instance.subscribe("binance", [fast], jobId, { interval: 1, pinned: true });
+      await instance.subscribe("binance", [slow], jobId, { interval: 3600, pinned: true });
+      await state.storage.deleteAlarm();
+      await instance.alarm();
+      const dueAt = (symbol: string) => state.storage.sql.exec<{ due_at: number }>("SELECT due_at FROM symbols WHERE symbol = ?", symbol).one().due_at;
+      return { fast: dueAt(fast), slow: dueAt(slow), alarm: await state.storage.getAlarm() };
+    });
+
+    // The 1 s symbol's next due time lives in memory (a restart polls it at once); the 1 h one is stored.
+    expect(stored.fast).toBeLessThanOrEqual(Date.now());
+    expect(stored.fast).toBeGreaterThanOrEqual(subscribedAt);
+    expect(stored.slow).toBeGreaterThan(Date.now() + 3_000_000);
+    // The next round still comes a second later, from memory.
+    expect(stored.alarm).toBeGreaterThan(Date.now());
+    expect(stored.alarm).toBeLessThan(Date.now() + 2_000);
+    await env.DB.prepare("UPDATE poll_jobs SET status = 'stopped', stopped_at = ? WHERE id = ?").bind(Date.now(), jobId).run();
+    await coordinator.unsubscribe("binance", [fast, slow], jobId);
+  });
+});
+
 describe("raw answers of batch rounds", () => {
   /** Raw answers stored for requests naming these symbols. */
   async function rawAnswersFor(tag: string): Promise<number> {
