@@ -326,7 +326,7 @@ export class SymbolObject extends DurableObject<Env> {
     if (!this.latestQuote || quote.timestamp >= this.latestQuote.timestamp) this.latestQuote = { ...quote, rawResponseId: raw.id, checkedAt: raw.fetchedAt };
     else this.confirmLatest(quote, raw);
     this.streams.publish(eventJson);
-    const lent = this.lendToRound(lend, valid.data, point, now);
+    const lent = this.lendToRound(lend, event, point, now);
     await this.armAlarm();
     return { latest: this.latestQuote, newPoint: true, ...(lent ? { lent } : {}) };
   }
