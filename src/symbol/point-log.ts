@@ -60,6 +60,10 @@ export class PointLog implements RecentEvents {
   private flushed: number;
   private delivered: number;
   private savePending = false;
+  /** Cursors moved since they were last stored (by a log row or on their own). */
+  private cursorsUnsaved = false;
+  /** Hand-outs under way that will commit a row (holdCursorWrites). */
+  private holds = 0;
   /** Rows written by this object's own SQL statements, for the write-cost figures (writeStats). */
   rowsWritten = 0;
   kvWrites = 0;
@@ -71,10 +75,21 @@ export class PointLog implements RecentEvents {
     sql.exec(
       `CREATE TABLE IF NOT EXISTS ${TABLE} (slot INTEGER PRIMARY KEY, seq INTEGER NOT NULL, ts INTEGER NOT NULL, event TEXT NOT NULL, point TEXT, raw TEXT, logged_at INTEGER NOT NULL)`,
     );
-    this.nextSeq = (sql.exec<{ seq: number | null }>(`SELECT max(seq) AS seq FROM ${TABLE}`).one().seq ?? 0) + 1;
-    const cursors = kv.get<LogCursors>(KEY_CURSORS);
-    this.flushed = cursors?.flushed ?? kv.get<number>(LEGACY_KEY_FLUSHED) ?? 0;
-    this.delivered = cursors?.delivered ?? kv.get<number>(LEGACY_KEY_DELIVERED) ?? 0;
+    // Logs of earlier versions have no cursor columns yet.
+    if (sql.exec<{ n: number }>(`SELECT count(*) AS n FROM pragma_table_info('${TABLE}') WHERE name = 'flushed_through'`).one().n === 0) {
+      sql.exec(`ALTER TABLE ${TABLE} ADD COLUMN flushed_through INTEGER`);
+      sql.exec(`ALTER TABLE ${TABLE} ADD COLUMN delivered_through INTEGER`);
+    }
+    const newest = sql
+      .exec<{ seq: number; flushed_through: number | null; delivered_through: number | null }>(
+        `SELECT seq, flushed_through, delivered_through FROM ${TABLE} ORDER BY seq DESC LIMIT 1`,
+      )
+      .toArray()[0];
+    this.nextSeq = (newest?.seq ?? 0) + 1;
+    // Cursors only move forward: the newest of what the last log row carried and what was stored on its own.
+    const stored = kv.get<LogCursors>(KEY_CURSORS);
+    this.flushed = Math.max(newest?.flushed_through ?? 0, stored?.flushed ?? kv.get<number>(LEGACY_KEY_FLUSHED) ?? 0);
+    this.delivered = Math.max(newest?.delivered_through ?? 0, stored?.delivered ?? kv.get<number>(LEGACY_KEY_DELIVERED) ?? 0);
   }
 
   get newestSeq(): number {
@@ -104,13 +119,17 @@ export class PointLog implements RecentEvents {
     return this.newestSeq - Math.min(this.flushed, this.delivered) < OUTBOX_CAPACITY;
   }
 
-  /** Commit one point and its event. The caller checked hasRoom(). */
+  /**
+   * Commit one point and its event, with both cursors as they are now: a cursor moved in the same step (a
+   * round's confirmation handed over with the quote) is stored by this row, not by a write of its own. The
+   * caller checked hasRoom().
+   */
   append(entry: Omit<LoggedPoint, "seq">): number {
     const seq = this.nextSeq++;
     const cursor = this.sql.exec(
-      `INSERT INTO ${TABLE} (slot, seq, ts, event, point, raw, logged_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO ${TABLE} (slot, seq, ts, event, point, raw, logged_at, flushed_through, delivered_through) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (slot) DO UPDATE SET seq = excluded.seq, ts = excluded.ts, event = excluded.event, point = excluded.point,
-         raw = excluded.raw, logged_at = excluded.logged_at`,
+         raw = excluded.raw, logged_at = excluded.logged_at, flushed_through = excluded.flushed_through, delivered_through = excluded.delivered_through`,
       seq % OUTBOX_CAPACITY,
       seq,
       entry.timestamp,
@@ -118,9 +137,25 @@ export class PointLog implements RecentEvents {
       entry.point === null ? null : JSON.stringify(entry.point),
       entry.raw === null ? null : JSON.stringify(entry.raw),
       entry.loggedAt,
+      this.flushed,
+      this.delivered,
     );
     this.rowsWritten += cursor.rowsWritten;
+    this.cursorsUnsaved = false;
     return seq;
+  }
+
+  /**
+   * While held (a hand-out that confirms and then commits), moved cursors wait for the next log row instead of
+   * a write of their own; the last release writes them if no row did.
+   */
+  holdCursorWrites(): void {
+    this.holds++;
+  }
+
+  releaseCursorWrites(): void {
+    this.holds--;
+    if (this.holds === 0) this.saveCursors();
   }
 
   /** The oldest events after the delivery cursor, in commit order. */
@@ -136,26 +171,30 @@ export class PointLog implements RecentEvents {
   markDelivered(throughSeq: number): void {
     if (throughSeq <= this.delivered) return;
     this.delivered = throughSeq;
+    this.cursorsUnsaved = true;
     this.saveCursors();
   }
 
   markFlushed(throughSeq: number): void {
     if (throughSeq <= this.flushed) return;
     this.flushed = throughSeq;
+    this.cursorsUnsaved = true;
     this.saveCursors();
   }
 
   /**
-   * Store both cursors once the current synchronous step is done, so that moving both (a round's confirmation)
-   * is one write. Still inside the step's implicit transaction: nothing the step answers leaves the object
-   * before it is stored.
+   * Store both cursors once the current synchronous step is done (unless a log row took them meanwhile), so that
+   * moving both is one write. Still inside the step's implicit transaction: nothing the step answers leaves the
+   * object before it is stored.
    */
   private saveCursors(): void {
-    if (this.savePending) return;
+    if (this.savePending || this.holds > 0 || !this.cursorsUnsaved) return;
     this.savePending = true;
     queueMicrotask(() => {
       this.savePending = false;
+      if (this.holds > 0 || !this.cursorsUnsaved) return;
       this.kv.put(KEY_CURSORS, { flushed: this.flushed, delivered: this.delivered } satisfies LogCursors);
+      this.cursorsUnsaved = false;
       this.kvWrites++;
     });
   }

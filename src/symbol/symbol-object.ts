@@ -146,11 +146,15 @@ export class SymbolObject extends DurableObject<Env> {
    */
   async ingest(target: SymbolTarget, quote: Quote, raw: RawRef, handOut?: RoundHandOut): Promise<Outcome<IngestedQuote>> {
     this.adopt(target);
+    // The confirmation's cursors are stored by the new point's log row (or on their own if no row comes).
+    this.log.holdCursorWrites();
     try {
       if (handOut?.confirmed) this.roundDid(handOut.confirmed);
       return succeeded(await this.commit(quote, raw, null, handOut?.lend));
     } catch (error) {
       return failed(error);
+    } finally {
+      this.log.releaseCursorWrites();
     }
   }
 

@@ -68,4 +68,25 @@ describe("the point log", () => {
       expect({ delivered: reread.deliveredThrough, flushed: reread.flushedThrough }).toEqual({ delivered: 3, flushed: 2 });
     });
   });
+
+  it("stores cursors moved during a hand-out with the new point's row, with no write of their own", async () => {
+    await runInDurableObject(symbolObject(env, { provider: "synthetic", symbol: uniqueSymbol("PL") }), async (_object, state) => {
+      const log = new PointLog(state.storage.sql, state.storage.kv);
+      commit(log, 3, 3);
+      await Promise.resolve();
+      const writesBefore = log.kvWrites;
+
+      log.holdCursorWrites();
+      log.markDelivered(3);
+      log.markFlushed(3);
+      await Promise.resolve();
+      commit(log, 1, 1);
+      log.releaseCursorWrites();
+      await Promise.resolve();
+
+      expect(log.kvWrites).toBe(writesBefore);
+      const reread = new PointLog(state.storage.sql, state.storage.kv);
+      expect({ delivered: reread.deliveredThrough, flushed: reread.flushedThrough, newest: reread.newestSeq }).toEqual({ delivered: 3, flushed: 3, newest: 4 });
+    });
+  });
 });
