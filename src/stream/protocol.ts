@@ -19,9 +19,10 @@
  *     symbol object (and its clean-up when a hub dies), plus a wake-up of the hub per event. The Worker merge
  *     has no state to lose: when anything upstream goes away the client's stream ends, and the client resumes.
  *
- * Resume (Last-Event-ID): the outbox row of an event is deleted once the sink has it, and a price point keeps
- * only its event's id (not the event as it was sent), so each symbol object keeps its last RECENT_EVENTS events
- * (id, when it recorded them, the JSON) in its own SQLite storage (recent-events.ts), next to the object. A resumed stream opens its sockets with `resume=<event id>`:
+ * Resume (Last-Event-ID): a price point in D1 keeps only its event's id (not the event as it was sent), so each
+ * symbol object replays from its own point log, which holds every event exactly as it was committed and streamed
+ * (recent-events.ts says what a replay needs; src/symbol/point-log.ts provides it), as far back as its last
+ * RECENT_EVENTS events. A resumed stream opens its sockets with `resume=<event id>`:
  *   - the object that holds that event replays what it recorded after it, then streams live;
  *   - every other object answers "not found" and waits; once the Worker has every answer it tells them to
  *     replay what they recorded since (the found event's recorded time − RESUME_OVERLAP_MS), then go live.
